@@ -1,0 +1,48 @@
+# topoeuler: `make bench` (quick benchmark suite on real offline data) and `make test`.
+# Everything is installed into .venv/ at the repository root, against constraints.txt.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+# The constraints actually used: constraints.txt with torch pinned to the one in the venv.
+PINS    := $(VENV)/constraints.txt
+CU_SRCS := $(shell find csrc -name '*.cu')
+export MAX_JOBS ?= 2
+
+.PHONY: install build bench bench-full test nvcc-check clean
+
+install: $(STAMP)
+
+# Idempotent: reuses the venv and keeps a torch already installed in it (e.g. a CUDA build);
+# otherwise installs torch==2.13.0. The extension builds against that torch (no build isolation).
+$(STAMP): pyproject.toml setup.py constraints.txt $(shell find csrc -type f)
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -c constraints.txt torch==2.13.0
+	sed "s/^torch==.*/torch==$$($(BIN)/python -c 'import torch; print(torch.__version__)')/" constraints.txt > $(PINS)
+	$(BIN)/pip install -c $(PINS) "setuptools>=77" wheel ninja
+	$(BIN)/pip install -c $(PINS) --no-build-isolation -e ".[bench,graph,test]"
+	touch $(STAMP)
+
+# Incremental rebuild of the compiled kernels after editing csrc/ (development).
+build: $(STAMP)
+	$(BIN)/python setup.py -q build_ext --inplace
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick --out reports/benchmarks.md
+
+bench-full: $(STAMP)
+	$(BIN)/python benchmarks/run.py --out benchmarks/results/cpu.md
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+# Compile-checks every CUDA kernel for sm_80 and sm_90 (no GPU needed).
+nvcc-check:
+	@for f in $(CU_SRCS); do \
+	  echo "nvcc -c $$f"; \
+	  nvcc -c -std=c++17 -O3 --fmad=false -Icsrc -gencode arch=compute_80,code=sm_80 \
+	       -gencode arch=compute_90,code=sm_90 -o /tmp/topoeuler_nvcc_check.o $$f || exit 1; \
+	done
+
+clean:
+	rm -rf build plugin/topoeuler/*.so plugin/*.egg-info

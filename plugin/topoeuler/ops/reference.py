@@ -1,0 +1,126 @@
+"""Pure-PyTorch references of the exact ops: the definitions of SPEC sections 1-2, batched.
+
+They enumerate cells explicitly (shifted maxima/minima + bucketize + scatter), so they cost
+O(cells) memory and time per image and direction. They serve as the fallback when the
+compiled kernels are missing, and as the plain-PyTorch peer in the benchmarks. Inputs are
+assumed valid (the public ops in :mod:`topoeuler.ops` check them).
+"""
+from __future__ import annotations
+
+import itertools
+
+import torch
+
+
+def _shifted(f: torch.Tensor, ndim: int, starts: tuple[int, ...], lengths: tuple[int, ...]) -> torch.Tensor:
+    """View of the last ``ndim`` axes of ``f`` starting at ``starts`` with ``lengths``."""
+    index = (...,) + tuple(slice(s, s + n) for s, n in zip(starts, lengths))
+    return f[index]
+
+
+def cubical_cells(f: torch.Tensor, ndim: int, construction: str) -> list[tuple[torch.Tensor, int]]:
+    """Cell values of the cubical complex of ``f [B, *grid]``, grouped by cell type: ``[(values [B, M], sign)]``.
+
+    V: a cell spanning the axes S has the max of its 2^|S| vertices, sign (-1)^|S|.
+    T: a cell that is thin along the axes A (shared by 2^|A| top cells) has the min of those
+    top cells (+inf outside the grid), sign (-1)^(ndim - |A|).
+    """
+    grid = f.shape[-ndim:]
+    cells = []
+    if construction == "V":
+        for span in itertools.product((0, 1), repeat=ndim):
+            lengths = tuple(n - s for n, s in zip(grid, span))
+            if min(lengths) <= 0:
+                continue
+            shifts = itertools.product(*[(0, 1) if s else (0,) for s in span])
+            value = torch.stack([_shifted(f, ndim, sh, lengths) for sh in shifts]).amax(dim=0)
+            cells.append((value.reshape(f.shape[0], -1), (-1) ** sum(span)))
+        return cells
+    padded = torch.nn.functional.pad(f, (1, 1) * ndim, value=float("inf"))
+    for thin in itertools.product((0, 1), repeat=ndim):
+        lengths = tuple(n + t for n, t in zip(grid, thin))
+        shifts = itertools.product(*[(0, 1) if t else (1,) for t in thin])
+        value = torch.stack([_shifted(padded, ndim, sh, lengths) for sh in shifts]).amin(dim=0)
+        cells.append((value.reshape(f.shape[0], -1), (-1) ** (ndim - sum(thin))))
+    return cells
+
+
+def _counts(bins: torch.Tensor, flat_rows: torch.Tensor, sign: int, rows: int, count: int) -> torch.Tensor:
+    """Histogram [rows, count + 1] of ``sign`` at (flat_rows, bins); bin ``count`` collects +inf."""
+    hist = torch.zeros(rows * (count + 1), dtype=torch.int64, device=bins.device)
+    hist.index_add_(0, (flat_rows * (count + 1) + bins).flatten(), torch.full_like(bins.flatten(), sign))
+    return hist.view(rows, count + 1)
+
+
+def ecc_reference(x: torch.Tensor, thresholds: torch.Tensor, *, ndim: int = 2, construction: str = "V") -> torch.Tensor:
+    """Exact ECC of grids ``x [..., *grid]`` at sorted float64 ``thresholds [T]``: int64 ``[..., T]``."""
+    lead, grid = x.shape[:-ndim], x.shape[-ndim:]
+    f = x.reshape(-1, *grid)
+    B, T = f.shape[0], thresholds.shape[0]
+    hist = torch.zeros(B, T + 1, dtype=torch.int64, device=x.device)
+    rows = torch.arange(B, device=x.device)[:, None]
+    for values, sign in cubical_cells(f, ndim, construction):
+        bins = torch.bucketize(values.to(torch.float64), thresholds)  # first t >= v: the `<=` rule
+        hist += _counts(bins, rows.expand_as(bins), sign, B, T)
+    return hist[:, :T].cumsum(dim=1).reshape(*lead, T)
+
+
+def grid_coordinates(n: int, device=None) -> torch.Tensor:
+    """Coordinates ``i * (2/(n-1)) - 1`` of the ``n`` pixels of an axis, spanning [-1, 1] (0 when n == 1): float64 ``[n]``."""
+    if n == 1:
+        return torch.zeros(1, dtype=torch.float64, device=device)
+    return torch.arange(n, dtype=torch.float64, device=device) * (2.0 / (n - 1)) - 1.0
+
+
+def grid_heights(shape: tuple[int, ...], direction: torch.Tensor) -> torch.Tensor:
+    """Heights ``<p, v>`` of the pixels of a grid of ``shape``, summed in axis order: float64 ``shape``."""
+    ndim = len(shape)
+    height = None
+    for axis, n in enumerate(shape):
+        view = [1] * ndim
+        view[axis] = n
+        term = grid_coordinates(n, direction.device).view(view) * direction[axis]
+        height = term if height is None else height + term
+    return height
+
+
+def image_ect_reference(mask: torch.Tensor, directions: torch.Tensor, thresholds: torch.Tensor, *, ndim: int = 2,
+                        construction: str = "V") -> torch.Tensor:
+    """Exact image ECT of boolean ``mask [..., *grid]``: int64 ``[..., D, T]``.
+
+    ``directions [D, ndim]`` float64; ``thresholds [D, T]`` float64. Background pixels are +inf.
+    """
+    inf = torch.tensor(float("inf"), dtype=torch.float64, device=mask.device)
+    curves = []
+    for d in range(directions.shape[0]):
+        heights = torch.where(mask, grid_heights(mask.shape[-ndim:], directions[d]), inf)
+        curves.append(ecc_reference(heights, thresholds[d], ndim=ndim, construction=construction))
+    return torch.stack(curves, dim=-2)
+
+
+def vertex_heights(pos: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """Heights ``h[i, d] = sum_j pos[i, j] * v[d, j]`` in float64, summed in order j = 0..dim-1: ``[N, D]``."""
+    pos = pos.to(torch.float64)
+    h = pos[:, :1] * directions[:, 0]
+    for j in range(1, pos.shape[1]):
+        h = h + pos[:, j : j + 1] * directions[:, j]
+    return h
+
+
+def ect_reference(pos: torch.Tensor, *simplices: torch.Tensor, directions: torch.Tensor, thresholds: torch.Tensor,
+                  batch: torch.Tensor | None = None, num_graphs: int = 1) -> torch.Tensor:
+    """Exact ECT: int64 ``[B, D, T]`` of ``pos [N, d]``, simplices ``[k, M]``, ``directions [D, d]``,
+    sorted ``thresholds [D, T]`` (float64), ``batch [N]``.
+    """
+    N, (D, T) = pos.shape[0], thresholds.shape
+    h = vertex_heights(pos, directions)
+    if batch is None:
+        batch = torch.zeros(N, dtype=torch.int64, device=pos.device)
+    hist = torch.zeros(num_graphs * D, T + 1, dtype=torch.int64, device=pos.device)
+    direction = torch.arange(D, device=pos.device)[:, None]
+    for idx in (torch.arange(N, device=pos.device)[None],) + simplices:
+        height = h[idx].amax(dim=0)  # [M, D]: the max over the simplex's vertices
+        bins = torch.searchsorted(thresholds, height.T.contiguous())  # [D, M]: first t >= h
+        rows = batch[idx[0]][None, :] * D + direction
+        hist += _counts(bins, rows, (-1) ** (idx.shape[0] - 1), num_graphs * D, T)
+    return hist[:, :T].cumsum(dim=1).view(num_graphs, D, T)
