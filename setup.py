@@ -19,6 +19,9 @@ def sources(pattern):
     return sorted(os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "csrc", "**", pattern), recursive=True))
 
 
+HEADERS = sources("*.h") + sources("*.cuh")  # a header edit must rebuild too
+
+
 def extension():
     # -ffp-contract=off: no fused multiply-add, so heights are rounded exactly as documented.
     cxx = ["-O3", "-std=c++17", "-ffp-contract=off"]
@@ -29,6 +32,7 @@ def extension():
             "topoeuler._C",
             sources("*.cpp") + sources("*.cu"),
             include_dirs=[os.path.join(ROOT, "csrc")],
+            depends=HEADERS,
             define_macros=[("TOPOEULER_WITH_CUDA", None)],
             extra_compile_args={"cxx": cxx, "nvcc": nvcc},
         )
@@ -36,6 +40,7 @@ def extension():
         "topoeuler._C",
         sources("*.cpp"),
         include_dirs=[os.path.join(ROOT, "csrc")],
+        depends=HEADERS,
         extra_compile_args={"cxx": cxx},
     )
 

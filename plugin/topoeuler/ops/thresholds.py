@@ -23,9 +23,10 @@ def resolve_thresholds(thresholds, lo: float, hi: float, like: torch.Tensor, lik
     if isinstance(thresholds, int):
         if thresholds < 1:
             raise ValueError(f"thresholds must be a positive count, got {thresholds}")
-        t = torch.linspace(lo, hi, thresholds, dtype=torch.float64, device=like.device)
+        # On the CPU, so that every device gets the same values (CUDA's linspace may use FMA).
+        t = torch.linspace(lo, hi, thresholds, dtype=torch.float64)
         t[0], t[-1] = lo, hi  # the range ends exactly at the data's extremes
-        return t
+        return t.to(like.device)
     same_device(like_name, like, thresholds=thresholds)
     t = as_real("thresholds", thresholds, allow_inf=False)
     allowed = (1,) if rows is None else (1, 2)
