@@ -12,7 +12,7 @@ namespace topoeuler {
 namespace row_weights {
 namespace {
 
-// __restrict: the int8 output may not alias the rows, which is what lets the loop vectorise.
+// __restrict: the int32 output may not alias the rows, which is what lets the loop vectorise.
 template <typename S>
 inline __attribute__((always_inline)) void grid2d(const S* __restrict up, const S* __restrict mid,
                                                   const S* __restrict down, int64_t W, bool t_construction,
@@ -23,6 +23,7 @@ inline __attribute__((always_inline)) void grid2d(const S* __restrict up, const 
   }
 }
 
+// r[3 * dz + dy] points at padded column -1 of the row at offset (dz - 1, dy - 1).
 template <typename S>
 inline __attribute__((always_inline)) void grid3d(const S* const* r, int64_t W, bool t_construction,
                                                   int32_t* __restrict w) {
@@ -30,10 +31,13 @@ inline __attribute__((always_inline)) void grid3d(const S* const* r, int64_t W, 
           *__restrict r4 = r[4], *__restrict r5 = r[5], *__restrict r6 = r[6], *__restrict r7 = r[7],
           *__restrict r8 = r[8];
   for (int64_t j = 0; j < W; ++j) {
-    const S n[27] = {r0[j], r0[j + 1], r0[j + 2], r1[j], r1[j + 1], r1[j + 2], r2[j], r2[j + 1], r2[j + 2],
-                     r3[j], r3[j + 1], r3[j + 2], r4[j], r4[j + 1], r4[j + 2], r5[j], r5[j + 1], r5[j + 2],
-                     r6[j], r6[j + 1], r6[j + 2], r7[j], r7[j + 1], r7[j + 2], r8[j], r8[j + 1], r8[j + 2]};
-    w[j] = cubical_weight_3d(n, t_construction);
+    // After unrolling, k is a constant: one load from a fixed row at column j + k % 3.
+    auto at = [&](int k) {
+      const int q = k / 3;
+      const S* row = q == 0 ? r0 : q == 1 ? r1 : q == 2 ? r2 : q == 3 ? r3 : q == 4 ? r4 : q == 5 ? r5 : q == 6 ? r6 : q == 7 ? r7 : r8;
+      return row[j + k % 3];
+    };
+    w[j] = cubical_weight_3d_at(at, t_construction);
   }
 }
 

@@ -3,13 +3,14 @@
 // GridWalker<S>::walk visits every pixel/voxel of one grid whose charging weight c(p) (see
 // cubical.h) is non-zero, as visit(linear index in the grid, value, weight). Values come from
 // load(z, y, row): it writes the `width` values of row y of plane z (NaN-free). Rows outside
-// the grid read as +inf. Rows are loaded once into a three-row (2D) / three-plane (3D) ring of
-// buffers padded with +inf, so that the neighbourhood of every pixel needs no bounds checks;
-// the weights of a whole row are computed first, by a loop the compiler vectorises (with an
-// AVX2 clone picked at run time on x86-64), then the few non-zero ones are visited.
+// the grid read as +inf. Every row is loaded once into buffers padded with +inf, so that the
+// neighbourhood of every pixel needs no bounds checks; the weights of many pixels are computed
+// first, by a loop the compiler vectorises (with an AVX2 clone picked at run time on x86-64),
+// then the few non-zero ones are visited.
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -17,73 +18,120 @@
 #include "ecc/ecc.h"
 
 namespace topoeuler {
-// Weights of one row, w[j] = c(pixel j), computed by a vectorised loop (cubical_cpu.cpp).
-// 2D: up/mid/down point at padded column -1 of rows y-1, y, y+1.
-// 3D: r[3 * dz + dy] points at padded column -1 of the row at offset (dz - 1, dy - 1).
+// Weights w[j] = c(position j) of `count` consecutive padded positions, by a vectorised loop
+// (cubical_cpu.cpp). 2D: up/mid/down point one position before the first position's
+// neighbours above, level, below (pitch apart). 3D: r[3 * dz + dy] likewise for the nine
+// rows of the neighbourhood.
 namespace row_weights {
-void of_row(const float* up, const float* mid, const float* down, int64_t W, bool t_construction, int32_t* w);
-void of_row(const double* up, const double* mid, const double* down, int64_t W, bool t_construction, int32_t* w);
-void of_row(const float* const* r, int64_t W, bool t_construction, int32_t* w);
-void of_row(const double* const* r, int64_t W, bool t_construction, int32_t* w);
+void of_row(const float* up, const float* mid, const float* down, int64_t count, bool t_construction, int32_t* w);
+void of_row(const double* up, const double* mid, const double* down, int64_t count, bool t_construction, int32_t* w);
+void of_row(const float* const* r, int64_t count, bool t_construction, int32_t* w);
+void of_row(const double* const* r, int64_t count, bool t_construction, int32_t* w);
 }  // namespace row_weights
 
 // Rows (2D) or planes (3D) of a grid: the unit along which work is split.
 inline int64_t grid_units(const GridShape& g) { return g.ndim == 2 ? g.height : g.depth; }
 
 // Buffers for walking grids of one shape; reuse one walker for many grids on a thread.
+//
+// Rows are padded with one +inf column on each side (pitch W + 2) and handled in chunks: the
+// weights of a chunk of rows (2D) or of a whole plane (3D) are one flat loop over consecutive
+// padded positions, long enough to vectorise even for 28-pixel rows (positions on the padding
+// get weights that are never visited).
 template <typename S>
 class GridWalker {
  public:
   explicit GridWalker(const GridShape& g)
-      : g_(g), pitch_(g.width + 2), plane_(g.ndim == 2 ? pitch_ : (g.height + 2) * pitch_),
-        buffer_(3 * plane_, std::numeric_limits<S>::infinity()), weight_(g.width) {}
+      : g_(g),
+        pitch_(g.width + 2),
+        chunk_(g.ndim == 2 ? std::max<int64_t>(1, std::min<int64_t>(g.height, kChunkPositions / pitch_)) : g.height),
+        slab_((chunk_ + 2) * pitch_),
+        buffer_((g.ndim == 2 ? 1 : 3) * slab_, std::numeric_limits<S>::infinity()),
+        weight_(chunk_ * pitch_ + 8) {}  // + 8: visit_row reads whole words
 
   // Visits the pixels of rows (2D) or planes (3D) [begin, end) of one grid.
   template <typename Load, typename Visit>
   void walk(int64_t begin, int64_t end, bool t_construction, Load&& load, Visit&& visit) {
-    S* slot[3] = {buffer_.data(), buffer_.data() + plane_, buffer_.data() + 2 * plane_};
-    fill(slot[0], begin - 1, load);
-    fill(slot[1], begin, load);
-    const int64_t W = g_.width;
-    for (int64_t u = begin; u < end; ++u) {
-      fill(slot[2], u + 1, load);
-      if (g_.ndim == 2) {
-        row_weights::of_row(slot[0], slot[1], slot[2], W, t_construction, weight_.data());
-        visit_row(u * W, slot[1] + 1, visit);
-      } else {
-        for (int64_t y = 0; y < g_.height; ++y) {
-          const S* r[9];
-          for (int dz = 0; dz < 3; ++dz)
-            for (int dy = 0; dy < 3; ++dy) r[3 * dz + dy] = slot[dz] + (y + dy) * pitch_;
-          row_weights::of_row(r, W, t_construction, weight_.data());
-          visit_row((u * g_.height + y) * W, r[4] + 1, visit);
-        }
-      }
-      std::rotate(slot, slot + 1, slot + 3);
+    if (g_.ndim == 2) {
+      walk_rows(begin, end, t_construction, load, visit);
+    } else {
+      walk_planes(begin, end, t_construction, load, visit);
     }
   }
 
  private:
-  // Loads row/plane u into a slot, or +inf when u is outside the grid (the padding stays +inf).
-  template <typename Load>
-  void fill(S* slot, int64_t u, Load& load) {
-    if (u < 0 || u >= grid_units(g_)) {
-      std::fill(slot, slot + plane_, std::numeric_limits<S>::infinity());
-    } else if (g_.ndim == 2) {
-      load(int64_t(0), u, slot + 1);
-    } else {
-      for (int64_t y = 0; y < g_.height; ++y) load(u, y, slot + (y + 1) * pitch_ + 1);
+  static constexpr int64_t kChunkPositions = 1 << 14;
+
+  // 2D: the buffer holds rows y0 - 1 .. y0 + R of the chunk [y0, y0 + R).
+  template <typename Load, typename Visit>
+  void walk_rows(int64_t begin, int64_t end, bool t_construction, Load& load, Visit& visit) {
+    S* buf = buffer_.data();
+    fill_row(buf, begin - 1, load);
+    fill_row(buf + pitch_, begin, load);
+    for (int64_t y0 = begin; y0 < end; y0 += chunk_) {
+      const int64_t R = std::min(chunk_, end - y0);
+      for (int64_t r = 1; r <= R; ++r) fill_row(buf + (r + 1) * pitch_, y0 + r, load);
+      row_weights::of_row(buf, buf + pitch_, buf + 2 * pitch_, (R - 1) * pitch_ + g_.width, t_construction,
+                          weight_.data());
+      for (int64_t r = 0; r < R; ++r) visit_row((y0 + r) * g_.width, buf + (r + 1) * pitch_ + 1, r * pitch_, visit);
+      std::copy_n(buf + R * pitch_, 2 * pitch_, buf);  // rows y0 + R - 1, y0 + R start the next chunk
     }
   }
 
+  // 3D: a ring of three padded planes (H + 2 rows each).
+  template <typename Load, typename Visit>
+  void walk_planes(int64_t begin, int64_t end, bool t_construction, Load& load, Visit& visit) {
+    S* slot[3] = {buffer_.data(), buffer_.data() + slab_, buffer_.data() + 2 * slab_};
+    fill_plane(slot[0], begin - 1, load);
+    fill_plane(slot[1], begin, load);
+    for (int64_t z = begin; z < end; ++z) {
+      fill_plane(slot[2], z + 1, load);
+      const S* r[9];  // r[3 * dz + dy]: padded column -1 of row dy - 1 of plane z + dz - 1
+      for (int dz = 0; dz < 3; ++dz)
+        for (int dy = 0; dy < 3; ++dy) r[3 * dz + dy] = slot[dz] + dy * pitch_;
+      row_weights::of_row(r, (g_.height - 1) * pitch_ + g_.width, t_construction, weight_.data());
+      for (int64_t y = 0; y < g_.height; ++y)
+        visit_row((z * g_.height + y) * g_.width, slot[1] + (y + 1) * pitch_ + 1, y * pitch_, visit);
+      std::rotate(slot, slot + 1, slot + 3);
+    }
+  }
+
+  // Row y of a 2D grid (its padding stays +inf), or +inf when y is outside the grid.
+  template <typename Load>
+  void fill_row(S* row, int64_t y, Load& load) {
+    if (y < 0 || y >= g_.height) {
+      std::fill(row, row + pitch_, std::numeric_limits<S>::infinity());
+    } else {
+      load(int64_t(0), y, row + 1);
+    }
+  }
+
+  // Plane z of a 3D grid into a padded plane, or +inf when z is outside the grid.
+  template <typename Load>
+  void fill_plane(S* plane, int64_t z, Load& load) {
+    if (z < 0 || z >= g_.depth) {
+      std::fill(plane, plane + slab_, std::numeric_limits<S>::infinity());
+    } else {
+      for (int64_t y = 0; y < g_.height; ++y) load(z, y, plane + (y + 1) * pitch_ + 1);
+    }
+  }
+
+  // Visits the pixels of one row: values[j] is pixel j, its weight is weight_[first_weight + j].
+  // Most weights are 0 (flat or monotone regions): eight of them are tested at once.
   template <typename Visit>
-  void visit_row(int64_t first, const S* values, Visit& visit) {
-    for (int64_t j = 0; j < g_.width; ++j)
-      if (weight_[j] != 0) visit(first + j, values[j], weight_[j]);
+  void visit_row(int64_t first, const S* values, int64_t first_weight, Visit& visit) {
+    const int32_t* w = weight_.data() + first_weight;
+    for (int64_t j0 = 0; j0 < g_.width; j0 += 8) {
+      uint64_t words[4];
+      std::memcpy(words, w + j0, 32);
+      if ((words[0] | words[1] | words[2] | words[3]) == 0) continue;
+      for (int64_t j = j0; j < std::min(j0 + 8, g_.width); ++j)
+        if (w[j] != 0) visit(first + j, values[j], w[j]);
+    }
   }
 
   GridShape g_;
-  int64_t pitch_, plane_;
+  int64_t pitch_, chunk_, slab_;
   std::vector<S> buffer_;
   std::vector<int32_t> weight_;
 };

@@ -7,7 +7,7 @@
 #define TE_HD __host__ __device__ __forceinline__
 #define TE_UNROLL _Pragma("unroll")
 #else
-#define TE_HD inline
+#define TE_HD inline __attribute__((always_inline))
 #define TE_UNROLL _Pragma("GCC unroll 32")
 #endif
 
