@@ -1,5 +1,6 @@
 """The offline dataset loaders return the real data, with the documented shapes and dtypes."""
 import gzip
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,7 +131,7 @@ def test_cuneiform_exposes_coordinates_as_pos(tmp_path):
     assert graph.pos.dtype == torch.float32 and graph.pos.shape == (graph.num_nodes, 3)
     assert graph.x.shape == (graph.num_nodes, 7)  # 4 vertex kinds + 3 wedge kinds, one-hot
     assert torch.equal(graph.x.sum(dim=1), torch.full((graph.num_nodes,), 2.0))
-    source = graphs.Path(grakel.__file__).parent / "tests" / "data" / "Cuneiform"
+    source = Path(grakel.__file__).parent / "tests" / "data" / "Cuneiform"
     first_rows = np.loadtxt(source / "Cuneiform_node_attributes.txt", delimiter=",", max_rows=graph.num_nodes)
     assert torch.allclose(graph.pos, torch.from_numpy(first_rows).float())
     last = dataset[266]
