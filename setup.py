@@ -24,7 +24,9 @@ HEADERS = sources("*.h") + sources("*.cuh")  # a header edit must rebuild too
 
 def extension():
     # -ffp-contract=off: no fused multiply-add, so heights are rounded exactly as documented.
-    cxx = ["-O3", "-std=c++17", "-ffp-contract=off"]
+    # -fopenmp: ATen's at::parallel_for is inline (ParallelOpenMP.h) and runs serially without it.
+    cxx = ["-O3", "-std=c++17", "-ffp-contract=off", "-fopenmp"]
+    link = ["-fopenmp"]
     want_cuda = os.environ.get("FORCE_CUDA") == "1" or (torch.version.cuda is not None and CUDA_HOME is not None)
     if want_cuda and os.environ.get("TOPOEULER_CPU_ONLY") != "1":
         nvcc = ["-O3", "-std=c++17", "--fmad=false", "-lineinfo"]
@@ -35,6 +37,7 @@ def extension():
             depends=HEADERS,
             define_macros=[("TOPOEULER_WITH_CUDA", None)],
             extra_compile_args={"cxx": cxx, "nvcc": nvcc},
+            extra_link_args=link,
         )
     return CppExtension(
         "topoeuler._C",
@@ -42,6 +45,7 @@ def extension():
         include_dirs=[os.path.join(ROOT, "csrc")],
         depends=HEADERS,
         extra_compile_args={"cxx": cxx},
+        extra_link_args=link,
     )
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import torch
+import yaml
 
 from topoeuler.bench import Measurement, format_bytes, format_ratio, format_seconds, markdown_table, measure
 
@@ -29,8 +31,13 @@ class Settings:
     full: bool
 
 
-QUICK = Settings(repeat=3, repeat_slow=1, budget_s=8.0, full=False)
-FULL = Settings(repeat=10, repeat_slow=2, budget_s=60.0, full=True)
+CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "bench"
+
+
+def load_settings(name: str) -> Settings:
+    """The settings of ``configs/bench/<name>.yaml`` (``quick`` or ``full``)."""
+    with open(CONFIGS / f"{name}.yaml") as f:
+        return Settings(**yaml.safe_load(f))
 
 
 @dataclass

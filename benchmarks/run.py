@@ -19,7 +19,7 @@ from pathlib import Path
 
 import ecc
 import ect
-from _common import FULL, QUICK
+from _common import load_settings
 from topoeuler import info
 from topoeuler.bench import machine_info, markdown_table
 
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = missing_packages(suites)
     if missing:
         parser.error(f"the benchmarks need {', '.join(missing)}: pip install 'topoeuler[bench]'")
-    settings = QUICK if args.quick else FULL
+    settings = load_settings("quick" if args.quick else "full")
     command = "python " + " ".join(shlex.quote(a) for a in [sys.argv[0], *(sys.argv[1:] if argv is None else argv)])
     sections = [header(command, args.quick)]
     print(sections[0], flush=True)

@@ -8,6 +8,7 @@
 #include "ecc/ecc.h"
 #include "ect/ect.h"
 #include "image_ect/image_ect.h"
+#include "soft/soft.h"
 
 #ifdef TOPOEULER_WITH_CUDA
 #include <c10/cuda/CUDAGuard.h>
@@ -161,6 +162,220 @@ Tensor ect_histogram(const Tensor& pos, const c10::optional<Tensor>& batch, int6
   return hist;
 }
 
+
+// ---- Soft (sigmoid-relaxed) ECT / ECC: forward and backward of the fused kernels (soft/soft.h) ----
+
+// The kernels' thresholds. `table` receives exp(-scale * (t[r, k] - t[r, lo])) ([rows, T, T], 0
+// below the diagonal) when it has at most kMaxTable entries; otherwise the kernels call exp per threshold.
+constexpr int64_t kMaxTable = int64_t(1) << 22;
+
+te::soft::SoftThresholds soft_thresholds_of(const Tensor& values, const Tensor& step, double scale, double z_max,
+                                            const Tensor& like, Tensor& table) {
+  check(values, "thresholds", like, torch::kFloat64);
+  check(step, "threshold steps", like, torch::kFloat64);
+  TORCH_CHECK(values.dim() == 2 && values.size(1) > 0, "thresholds must be [rows, T] with T > 0");
+  TORCH_CHECK(step.numel() == values.size(0), "one step per threshold row");
+  TORCH_CHECK(scale > 0, "scale must be positive");
+  TORCH_CHECK(z_max > 0, "z_max must be positive");
+  const int64_t rows = values.size(0), T = values.size(1);
+  const double* table_ptr = nullptr;
+  if (rows * T * T <= kMaxTable) {
+    const Tensor host = values.cpu();
+    Tensor cpu_table = torch::zeros({rows, T, T}, host.options());
+    const double* t = host.data_ptr<double>();
+    double* out = cpu_table.data_ptr<double>();
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t lo = 0; lo < T; ++lo)
+        for (int64_t k = lo; k < T; ++k) out[(r * T + lo) * T + k] = std::exp(-scale * (t[r * T + k] - t[r * T + lo]));
+    table = values.is_cuda() ? cpu_table.to(values.device()) : cpu_table;
+    table_ptr = table.data_ptr<double>();
+  }
+  return {values.data_ptr<double>(), step.data_ptr<double>(), table_ptr, T, scale, z_max};
+}
+
+// Validated simplex sets of a soft ECT call (the vertex set first).
+struct SoftComplex {
+  std::vector<te::Simplices> sets;
+  te::PointCloud pc;
+  int64_t D;
+};
+
+SoftComplex soft_complex_of(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
+                            const std::vector<Tensor>& simplices, const Tensor& directions) {
+  TORCH_CHECK(pos.is_contiguous() && pos.dim() == 2, "pos must be a contiguous [N, dim] tensor");
+  TORCH_CHECK(pos.scalar_type() == torch::kFloat32 || pos.scalar_type() == torch::kFloat64, "pos must be float32/64");
+  check(directions, "directions", pos, torch::kFloat64);
+  TORCH_CHECK(directions.dim() == 2 && directions.size(1) == pos.size(1), "directions must be [D, dim]");
+  const int64_t* batch_ptr = nullptr;
+  if (batch.has_value()) {
+    check(*batch, "batch", pos, torch::kInt64);
+    TORCH_CHECK(batch->numel() == pos.size(0), "batch must have one entry per vertex");
+    batch_ptr = batch->data_ptr<int64_t>();
+  }
+  SoftComplex c;
+  c.sets.push_back({nullptr, 1, pos.size(0)});
+  for (const Tensor& s : simplices) {
+    check(s, "simplices", pos, torch::kInt64);
+    TORCH_CHECK(s.dim() == 2 && s.size(0) >= 2, "simplices must be [k, M] with k >= 2");
+    if (s.size(1) > 0) c.sets.push_back({s.data_ptr<int64_t>(), (int)s.size(0), s.size(1)});
+  }
+  c.pc = {pos.size(0), pos.size(1), batch_ptr, num_graphs};
+  c.D = directions.size(0);
+  return c;
+}
+
+// Soft ECT [B, D, T] (float64).
+Tensor soft_ect_forward(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
+                        const std::vector<Tensor>& simplices, const Tensor& directions, const Tensor& thresholds,
+                        const Tensor& step, double scale, double z_max) {
+  SoftComplex c = soft_complex_of(pos, batch, num_graphs, simplices, directions);
+  Tensor table;
+  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, pos, table);
+  TORCH_CHECK(thresholds.size(0) == c.D, "the soft ECT takes one row of thresholds per direction");
+  Tensor out = torch::zeros({num_graphs, c.D, th.count}, pos.options().dtype(torch::kFloat64));
+  if (num_graphs == 0 || c.D == 0 || pos.size(0) == 0) return out;
+  const double* v = directions.data_ptr<double>();
+  if (pos.is_cuda()) {
+#ifdef TOPOEULER_WITH_CUDA
+    const c10::cuda::CUDAGuard guard(pos.device());
+    Tensor work = torch::zeros_like(out);
+    if (pos.scalar_type() == torch::kFloat32)
+      te::soft_ect_forward_cuda(pos.data_ptr<float>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th,
+                                out.data_ptr<double>(), work.data_ptr<double>(), stream_of(pos));
+    else
+      te::soft_ect_forward_cuda(pos.data_ptr<double>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th,
+                                out.data_ptr<double>(), work.data_ptr<double>(), stream_of(pos));
+    return out;
+#else
+    TORCH_CHECK(false, "topoeuler was built without CUDA");
+#endif
+  }
+  if (pos.scalar_type() == torch::kFloat32)
+    te::soft_ect_forward_cpu(pos.data_ptr<float>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th,
+                             out.data_ptr<double>());
+  else
+    te::soft_ect_forward_cpu(pos.data_ptr<double>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th,
+                             out.data_ptr<double>());
+  return out;
+}
+
+// Gradients (pos [N, dim], directions [D, dim], thresholds [D, T]), float64; undefined where not needed.
+std::vector<Tensor> soft_ect_backward(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
+                                      const std::vector<Tensor>& simplices, const Tensor& directions,
+                                      const Tensor& thresholds, const Tensor& step, double scale, double z_max,
+                                      const Tensor& grad_out, bool need_pos, bool need_dir, bool need_t) {
+  SoftComplex c = soft_complex_of(pos, batch, num_graphs, simplices, directions);
+  Tensor table;
+  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, pos, table);
+  TORCH_CHECK(thresholds.size(0) == c.D, "the soft ECT takes one row of thresholds per direction");
+  check(grad_out, "grad_out", pos, torch::kFloat64);
+  TORCH_CHECK(grad_out.dim() == 3 && grad_out.size(0) == num_graphs && grad_out.size(1) == c.D &&
+                  grad_out.size(2) == th.count, "grad_out must be [B, D, T]");
+  auto f64 = pos.options().dtype(torch::kFloat64);
+  Tensor gp = need_pos ? torch::zeros({pos.size(0), pos.size(1)}, f64) : Tensor();
+  Tensor gd = need_dir ? torch::zeros({c.D, pos.size(1)}, f64) : Tensor();
+  Tensor gt = need_t ? torch::zeros({c.D, th.count}, f64) : Tensor();
+  if (num_graphs == 0 || c.D == 0 || pos.size(0) == 0) return {gp, gd, gt};
+  double* gp_ptr = need_pos ? gp.data_ptr<double>() : nullptr;
+  double* gd_ptr = need_dir ? gd.data_ptr<double>() : nullptr;
+  double* gt_ptr = need_t ? gt.data_ptr<double>() : nullptr;
+  const double* v = directions.data_ptr<double>();
+  const double* g = grad_out.data_ptr<double>();
+  if (pos.is_cuda()) {
+#ifdef TOPOEULER_WITH_CUDA
+    const c10::cuda::CUDAGuard guard(pos.device());
+    if (pos.scalar_type() == torch::kFloat32)
+      te::soft_ect_backward_cuda(pos.data_ptr<float>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th, g, gp_ptr,
+                                 gd_ptr, gt_ptr, stream_of(pos));
+    else
+      te::soft_ect_backward_cuda(pos.data_ptr<double>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th, g,
+                                 gp_ptr, gd_ptr, gt_ptr, stream_of(pos));
+    return {gp, gd, gt};
+#else
+    TORCH_CHECK(false, "topoeuler was built without CUDA");
+#endif
+  }
+  if (pos.scalar_type() == torch::kFloat32)
+    te::soft_ect_backward_cpu(pos.data_ptr<float>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th, g, gp_ptr,
+                              gd_ptr, gt_ptr);
+  else
+    te::soft_ect_backward_cpu(pos.data_ptr<double>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th, g, gp_ptr,
+                              gd_ptr, gt_ptr);
+  return {gp, gd, gt};
+}
+
+// Soft ECC [B, T] (float64) of grids [B, depth, H, W].
+Tensor soft_ecc_forward(const Tensor& x, int64_t ndim, bool t_construction, const Tensor& thresholds,
+                        const Tensor& step, double scale, double z_max) {
+  TORCH_CHECK(x.is_contiguous(), "x must be contiguous");
+  TORCH_CHECK(x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64, "x must be float32/64");
+  const te::GridShape g = grid_of(x, ndim);
+  Tensor table;
+  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, x, table);
+  TORCH_CHECK(thresholds.size(0) == 1, "the soft ECC takes one row of thresholds");
+  Tensor out = torch::zeros({g.batch, th.count}, x.options().dtype(torch::kFloat64));
+  if (g.batch == 0) return out;
+  if (x.is_cuda()) {
+#ifdef TOPOEULER_WITH_CUDA
+    const c10::cuda::CUDAGuard guard(x.device());
+    Tensor work = torch::zeros_like(out);
+    if (x.scalar_type() == torch::kFloat32)
+      te::soft_ecc_forward_cuda(x.data_ptr<float>(), g, t_construction, th, out.data_ptr<double>(),
+                                work.data_ptr<double>(), stream_of(x));
+    else
+      te::soft_ecc_forward_cuda(x.data_ptr<double>(), g, t_construction, th, out.data_ptr<double>(),
+                                work.data_ptr<double>(), stream_of(x));
+    return out;
+#else
+    TORCH_CHECK(false, "topoeuler was built without CUDA");
+#endif
+  }
+  if (x.scalar_type() == torch::kFloat32)
+    te::soft_ecc_forward_cpu(x.data_ptr<float>(), g, t_construction, th, out.data_ptr<double>());
+  else
+    te::soft_ecc_forward_cpu(x.data_ptr<double>(), g, t_construction, th, out.data_ptr<double>());
+  return out;
+}
+
+// Gradients (x [B, depth, H, W], thresholds [T]), float64; undefined where not needed.
+std::vector<Tensor> soft_ecc_backward(const Tensor& x, int64_t ndim, bool t_construction, const Tensor& thresholds,
+                                      const Tensor& step, double scale, double z_max, const Tensor& grad_out,
+                                      bool need_x, bool need_t) {
+  TORCH_CHECK(x.is_contiguous(), "x must be contiguous");
+  TORCH_CHECK(x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64, "x must be float32/64");
+  const te::GridShape g = grid_of(x, ndim);
+  Tensor table;
+  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, x, table);
+  TORCH_CHECK(thresholds.size(0) == 1, "the soft ECC takes one row of thresholds");
+  check(grad_out, "grad_out", x, torch::kFloat64);
+  TORCH_CHECK(grad_out.dim() == 2 && grad_out.size(0) == g.batch && grad_out.size(1) == th.count,
+              "grad_out must be [B, T]");
+  auto f64 = x.options().dtype(torch::kFloat64);
+  Tensor gx = need_x ? torch::zeros(x.sizes(), f64) : Tensor();
+  Tensor gt = need_t ? torch::zeros({th.count}, f64) : Tensor();
+  if (g.batch == 0) return {gx, gt};
+  double* gx_ptr = need_x ? gx.data_ptr<double>() : nullptr;
+  double* gt_ptr = need_t ? gt.data_ptr<double>() : nullptr;
+  const double* go = grad_out.data_ptr<double>();
+  if (x.is_cuda()) {
+#ifdef TOPOEULER_WITH_CUDA
+    const c10::cuda::CUDAGuard guard(x.device());
+    if (x.scalar_type() == torch::kFloat32)
+      te::soft_ecc_backward_cuda(x.data_ptr<float>(), g, t_construction, th, go, gx_ptr, gt_ptr, stream_of(x));
+    else
+      te::soft_ecc_backward_cuda(x.data_ptr<double>(), g, t_construction, th, go, gx_ptr, gt_ptr, stream_of(x));
+    return {gx, gt};
+#else
+    TORCH_CHECK(false, "topoeuler was built without CUDA");
+#endif
+  }
+  if (x.scalar_type() == torch::kFloat32)
+    te::soft_ecc_backward_cpu(x.data_ptr<float>(), g, t_construction, th, go, gx_ptr, gt_ptr);
+  else
+    te::soft_ecc_backward_cpu(x.data_ptr<double>(), g, t_construction, th, go, gx_ptr, gt_ptr);
+  return {gx, gt};
+}
+
 }  // namespace
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
@@ -169,4 +384,8 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("ecc_histogram", &ecc_histogram, "ECC histogram [B, T] of grids [B, depth, H, W]");
   m.def("image_ect_histogram", &image_ect_histogram, "image ECT histogram [B, D, T] of masks [B, depth, H, W]");
   m.def("ect_histogram", &ect_histogram, "ECT histogram [B, D, T] of embedded simplicial complexes");
+  m.def("soft_ect_forward", &soft_ect_forward, "soft ECT [B, D, T] (float64), fused windowed kernel");
+  m.def("soft_ect_backward", &soft_ect_backward, "gradients of the soft ECT: (pos, directions, thresholds)");
+  m.def("soft_ecc_forward", &soft_ecc_forward, "soft ECC [B, T] (float64) of grids [B, depth, H, W]");
+  m.def("soft_ecc_backward", &soft_ecc_backward, "gradients of the soft ECC: (x, thresholds)");
 }

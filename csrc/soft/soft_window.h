@@ -1,0 +1,103 @@
+// The saturation window of the soft (sigmoid) relaxation, shared by the CPU and CUDA soft
+// kernels (no PyTorch headers).
+//
+// A cell of value h contributes sigmoid(s * (t_k - h)) at threshold t_k. For
+// s * (t_k - h) < -z_max the sigmoid is 0 and for > z_max it is 1 to the working precision
+// (z_max = 17 for float32, 37 for float64, chosen by the caller), so only the thresholds of the
+// window [lo, hi) need the sigmoid: lo = first k with t_k >= h - z_max / s, hi = first k with
+// t_k > h + z_max / s. Thresholds k >= hi take exactly 1: the kernels add the sign once to a
+// step histogram at hi and take its cumulative sum. Thresholds are sorted (non-decreasing).
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "common/thresholds.h"
+
+namespace topoeuler {
+namespace soft {
+
+constexpr double kMaxFinite = 1.7976931348623157e308;
+
+// Scale, saturation bound, and the threshold rows [rows, T] (each sorted). step[r] > 0 when row r
+// is about evenly spaced: only a starting guess for the window search (which is exact anyway).
+// table, when not null, is [rows, T, T] with table[r, lo, k] = exp(-scale * (t[r, k] - t[r, lo]))
+// for k >= lo (at most 1): then exp(-s (t_k - h)) = exp(-s (t_lo - h)) * table[r, lo, k] needs one
+// exp per cell, whatever the spacing of the thresholds.
+struct SoftThresholds {
+  const double* values;
+  const double* step;
+  const double* table;
+  int64_t count;
+  double scale;
+  double z_max;
+};
+
+// First k in [0, T) with t[k] >= v (strict = false) or t[k] > v (strict = true); T if none.
+// `guess` is a starting index (any value in [0, T]); the result is exact whatever the guess.
+TE_HD int64_t first_at_least(const double* t, int64_t T, double v, bool strict, int64_t guess = -1) {
+  if (guess >= 0) {
+    int64_t k = guess;
+    if (strict) {
+      while (k > 0 && t[k - 1] > v) --k;
+      while (k < T && t[k] <= v) ++k;
+    } else {
+      while (k > 0 && t[k - 1] >= v) --k;
+      while (k < T && t[k] < v) ++k;
+    }
+    return k;
+  }
+  int64_t lo = 0, hi = T;
+  while (lo < hi) {
+    const int64_t mid = (lo + hi) >> 1;
+    if (strict ? (t[mid] <= v) : (t[mid] < v)) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+// Index guess ceil((v - t_0) / step) clamped to [0, T] on an evenly spaced row, -1 otherwise.
+TE_HD int64_t guess_index(const double* t, int64_t T, double step, double v) {
+  if (!(step > 0.0)) return -1;
+  const double g = ceil((v - t[0]) / step);
+  return g <= 0.0 ? 0 : (g >= (double)T ? T : (int64_t)g);
+}
+
+// The window [lo, hi) of a value h in row r. h = +inf gives [T, T) (never counted), h = -inf
+// gives [0, 0) (counted everywhere, through the step at 0).
+TE_HD void window(const SoftThresholds& th, int64_t r, double h, int64_t& lo, int64_t& hi) {
+  const double* t = th.values + r * th.count;
+  const int64_t T = th.count;
+  const double reach = th.z_max / th.scale;  // z_max may be +inf: then every threshold is in the window
+  if (h > kMaxFinite || h < -kMaxFinite) {
+    lo = hi = h > 0 ? T : 0;
+    return;
+  }
+  if (reach > kMaxFinite) {
+    lo = 0;
+    hi = T;
+    return;
+  }
+  const double step = th.step[r];
+  lo = first_at_least(t, T, h - reach, false, guess_index(t, T, step, h - reach));
+  hi = first_at_least(t, T, h + reach, true, guess_index(t, T, step, h + reach));
+  if (hi < lo) hi = lo;
+}
+
+// e_k = exp(-s * (t_k - h)) over a non-empty window [lo, hi): sigmoid = 1 / (1 + e),
+// sigmoid' = e / (1 + e)^2. With the table and a bounded window (e_lo <= e^z_max, no overflow),
+// e_k = e_lo * table[r, lo, k]: one exp per cell and independent products.
+struct Exponentials {
+  const double* t;
+  const double* row;
+  double e0, h, scale;
+  TE_HD Exponentials(const SoftThresholds& th, int64_t r, double h_, int64_t lo)
+      : t(th.values + r * th.count), row(nullptr), e0(0.0), h(h_), scale(th.scale) {
+    if (th.table != nullptr && th.z_max <= kMaxFinite) {
+      row = th.table + (r * th.count + lo) * th.count;
+      e0 = exp(-scale * (t[lo] - h));
+    }
+  }
+  TE_HD double at(int64_t k) const { return row ? e0 * row[k] : exp(-scale * (t[k] - h)); }
+};
+
+}  // namespace soft
+}  // namespace topoeuler

@@ -1,0 +1,79 @@
+"""Pieces shared by the soft (sigmoid-relaxed) ops: scale, saturation window, threshold rows.
+
+The soft indicator of ``value <= t`` is ``sigmoid(scale * (t - value))``. For
+``|scale * (t - value)| > z_max`` it is 0 or 1 to the working precision, so the kernels
+evaluate it only on the thresholds of that window and count the rest with a step histogram
+and a cumulative sum. ``z_max`` defaults to 17 for float32 results (``sigmoid(-17) = 4.1e-8``,
+below float32's half-ulp of 1) and 37 for float64 (``sigmoid(-37) = 8.5e-17``); pass
+``z_max=math.inf`` to evaluate every threshold (the dense formula, same cost as DECT's loop).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+Z_MAX = {torch.float32: 17.0, torch.float64: 37.0}
+
+
+def with_grad(checked: torch.Tensor, original) -> torch.Tensor:
+    """``checked`` (validated from ``original.detach()``), re-attached to ``original``'s graph when it needs a gradient."""
+    if isinstance(original, torch.Tensor) and original.requires_grad:
+        return original.to(checked.dtype).reshape(checked.shape).contiguous()
+    return checked
+
+
+def check_scale(scale) -> float | torch.Tensor:
+    """``scale`` as a positive finite float, or a positive finite 0-dim/1-element floating tensor (may be learnable)."""
+    if isinstance(scale, torch.Tensor):
+        if not scale.is_floating_point() or scale.numel() != 1:
+            raise ValueError(f"scale must be a positive number or a one-element float tensor, got {scale.dtype} "
+                             f"{tuple(scale.shape)}")
+        value = float(scale.detach())
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"scale must be positive and finite, got {value}")
+        return scale.reshape(())
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+    return float(scale)
+
+
+def check_z_max(z_max, dtype: torch.dtype) -> float:
+    """The saturation bound: the dtype's default (17 / 37) when ``None``; ``math.inf`` disables the window."""
+    if z_max is None:
+        return Z_MAX.get(dtype, 37.0)
+    if isinstance(z_max, bool) or not isinstance(z_max, (int, float)) or math.isnan(z_max) or z_max <= 0:
+        raise ValueError(f"z_max must be a positive number (or math.inf), got {z_max!r}")
+    return float(z_max)
+
+
+def even_steps(t: torch.Tensor) -> torch.Tensor:
+    """Step of each row of sorted float64 ``t [rows, T]`` when it is about evenly spaced (to 1e-3 of
+    a step), else 0. It only seeds the kernels' window search, which is exact in either case."""
+    rows, count = t.shape
+    if count < 2:
+        return torch.zeros(rows, dtype=torch.float64, device=t.device)
+    step = (t[:, -1] - t[:, 0]) / (count - 1)
+    ideal = t[:, :1] + torch.arange(count, dtype=torch.float64, device=t.device) * step[:, None]
+    even = ((t - ideal).abs().amax(dim=1) <= 1e-3 * step) & (step > 0)
+    return torch.where(even, step, torch.zeros_like(step)).contiguous()
+
+
+def sort_thresholds(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Sorted thresholds along the last axis and the inverse permutation (``None`` when already sorted).
+
+    The soft ops accept thresholds in any order (learnable thresholds may cross): the result at
+    position k is the soft count at ``t[..., k]``; gradients follow the thresholds through the sort.
+    """
+    if t.shape[-1] < 2 or not (t[..., 1:] < t[..., :-1]).any():
+        return t, None
+    values, order = t.sort(dim=-1)
+    return values, order.argsort(dim=-1)
+
+
+def result_dtype(*tensors) -> torch.dtype:
+    """float64 when any floating input tensor is float64, else float32."""
+    for t in tensors:
+        if isinstance(t, torch.Tensor) and t.dtype == torch.float64:
+            return torch.float64
+    return torch.float32

@@ -1,0 +1,197 @@
+"""Soft ECT (SPEC section 3): dense formula, gradcheck, limit to the exact ECT, ties, bad input."""
+import math
+
+import pytest
+import torch
+from torch.autograd import gradcheck
+
+import topoeuler
+from meshes import edges_of, octahedron, torus
+
+
+def random_complex(rng, sizes, dim=3):
+    """A batch of random graphs + triangles with continuous coordinates (no ties)."""
+    pos, edges, faces, batch, offset = [], [], [], [], 0
+    for g, n in enumerate(sizes):
+        pos.append(torch.randn(n, dim, generator=rng, dtype=torch.float64))
+        batch.append(torch.full((n,), g))
+        edges.append(torch.randint(0, n, (2, 2 * n), generator=rng) + offset)
+        faces.append(torch.randint(0, n, (3, n), generator=rng) + offset)
+        offset += n
+    return torch.cat(pos), torch.cat(edges, 1), torch.cat(faces, 1), torch.cat(batch)
+
+
+def dense_soft_ect(pos, simplices, v, t, batch, num_graphs, scale):
+    """DECT's formula, plainly: materialise sigmoid(s (t - h)) for every [simplex, direction, threshold]."""
+    D = v.shape[0]
+    t = t.expand(D, t.shape[-1])
+    h = pos @ v.T  # [N, D]
+    out = torch.zeros(num_graphs, D, t.shape[1], dtype=torch.float64)
+    cells = [torch.arange(pos.shape[0])[None]] + list(simplices)
+    for idx in cells:
+        height = h[idx].amax(dim=0)  # [M, D], max over the simplex's vertices (ties: even split)
+        big = torch.sigmoid(scale * (t[None, :, :] - height[:, :, None]))  # [M, D, T]
+        out = out.index_add(0, batch[idx[0]], (-1) ** (idx.shape[0] - 1) * big)
+    return out
+
+
+KINDS = {"points": lambda e, f: (), "graph": lambda e, f: (e,), "mesh": lambda e, f: (e, f)}
+
+
+@pytest.mark.parametrize("kinds", list(KINDS))
+@pytest.mark.parametrize("per_direction", [False, True])
+def test_forward_and_gradients_equal_dense_formula(kinds, per_direction, rng):
+    pos, e, f, batch = random_complex(rng, [5, 9, 1, 7])
+    simplices = KINDS[kinds](e, f)
+    v = torch.randn(6, 3, generator=rng, dtype=torch.float64)
+    t = torch.linspace(-4, 4, 23, dtype=torch.float64)
+    if per_direction:
+        t = t + 0.3 * torch.rand(6, 1, generator=rng, dtype=torch.float64)
+    for scale in (0.7, 8.0, 50.0):
+        p1, v1, t1 = (a.clone().requires_grad_() for a in (pos, v, t))
+        p2, v2, t2 = (a.clone().requires_grad_() for a in (pos, v, t))
+        got = topoeuler.soft_ect(p1, *simplices, directions=v1, thresholds=t1, batch=batch, scale=scale)
+        want = dense_soft_ect(p2, simplices, v2, t2, batch, 4, scale)
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-9)
+        g = torch.randn(want.shape, generator=rng, dtype=torch.float64)
+        got.backward(g)
+        want.backward(g)
+        for a, b in ((p1, p2), (v1, v2), (t1, t2)):
+            torch.testing.assert_close(a.grad, b.grad, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("kinds", list(KINDS))
+def test_gradcheck_points_graphs_meshes_unequal_batches(kinds, rng):
+    pos, e, f, batch = random_complex(rng, [4, 6, 1, 3])
+    simplices = KINDS[kinds](e, f)
+    v = torch.randn(3, 3, generator=rng, dtype=torch.float64).requires_grad_()
+    pos.requires_grad_()
+    shared = torch.linspace(-3, 3, 9, dtype=torch.float64).requires_grad_()
+    per_dir = (torch.linspace(-3, 3, 9, dtype=torch.float64) + torch.rand(3, 1, generator=rng,
+                                                                          dtype=torch.float64)).requires_grad_()
+    for t in (shared, per_dir):
+        fn = lambda p, vv, tt: topoeuler.soft_ect(p, *simplices, directions=vv, thresholds=tt, batch=batch, scale=6.0)  # noqa: E731
+        assert gradcheck(fn, (pos, v, t))
+
+
+def test_gradcheck_learnable_scale_and_unsorted_thresholds(rng):
+    pos, e, f, _ = random_complex(rng, [7])
+    pos.requires_grad_()
+    v = torch.randn(2, 3, generator=rng, dtype=torch.float64).requires_grad_()
+    t = torch.tensor([0.5, -1.0, 2.0, 0.0, -2.5], dtype=torch.float64, requires_grad=True)
+    s = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda p, vv, tt, ss: topoeuler.soft_ect(p, e, f, directions=vv, thresholds=tt, scale=ss),
+                     (pos, v, t, s))
+    # Unsorted thresholds: entry k is the value at t[k].
+    got = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=t, scale=3.0)
+    order = t.argsort()
+    sorted_ = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=t[order], scale=3.0)
+    torch.testing.assert_close(got[..., order], sorted_)
+
+
+def test_ties_split_evenly():
+    # Both vertices of the edge (and of the triangle's top) have height 1 under v = (0, 1).
+    pos = torch.tensor([[0.0, 1.0], [2.0, 1.0], [1.0, -1.0]], dtype=torch.float64)
+    e = torch.tensor([[0, 1], [1, 2]]).T.contiguous()
+    face = torch.tensor([[0], [1], [2]])
+    v = torch.tensor([[0.0, 1.0], [0.6, 0.8]], dtype=torch.float64)
+    t = torch.linspace(-2, 2, 7, dtype=torch.float64)
+    p1, p2 = pos.clone().requires_grad_(), pos.clone().requires_grad_()
+    g = torch.arange(14.0, dtype=torch.float64).reshape(1, 2, 7)
+    topoeuler.soft_ect(p1, e, face, directions=v, thresholds=t, scale=3.0).backward(g)
+    dense_soft_ect(p2, (e, face), v, t, torch.zeros(3, dtype=torch.int64), 1, 3.0).backward(g)
+    torch.testing.assert_close(p1.grad, p2.grad, rtol=1e-9, atol=1e-12)
+
+
+def test_tends_to_exact_ect_as_scale_grows(rng):
+    pos, e, f, batch = random_complex(rng, [8, 5, 6])
+    v = topoeuler.random_directions(5, 3, seed=1, dtype=torch.float64)
+    t = torch.linspace(-3.05, 3.05, 31, dtype=torch.float64)
+    exact = topoeuler.ect(pos, e, f, directions=v, thresholds=t, batch=batch).double()
+    gap = ((pos @ v.T).reshape(-1, 1) - t).abs().min()  # distance of the vertex heights to the thresholds
+    assert gap > 1e-4
+    errors = [(topoeuler.soft_ect(pos, e, f, directions=v, thresholds=t, batch=batch, scale=s) - exact).abs().max()
+              for s in (10.0, 1e3, 1e6)]
+    assert errors[0] > errors[2] and errors[2] < 1e-9
+
+
+def test_closed_surfaces_at_high_scale():
+    for pos, face, chi in (octahedron() + (2,), torus() + (0,)):
+        v = topoeuler.sphere_directions(7, dtype=torch.float64) + 1e-3  # generic: no ties
+        out = topoeuler.soft_ect(pos, edges_of(face), face, directions=v, thresholds=4, radius=5.0, scale=1e4)
+        torch.testing.assert_close(out[0, :, -1], torch.full((7,), float(chi), dtype=torch.float64))
+
+
+def test_window_equals_dense_evaluation_and_float32(rng):
+    pos, e, f, batch = random_complex(rng, [30, 20])
+    v = topoeuler.random_directions(8, 3, seed=0, dtype=torch.float64)
+    windowed = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, batch=batch, scale=50.0)
+    full = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, batch=batch, scale=50.0, z_max=math.inf)
+    torch.testing.assert_close(windowed, full, rtol=0, atol=1e-13)
+    single = topoeuler.soft_ect(pos.float(), e, f, directions=v.float(), thresholds=40, batch=batch, scale=50.0)
+    assert single.dtype == torch.float32
+    torch.testing.assert_close(single.double(), windowed, rtol=0, atol=2e-5)
+
+
+def test_deterministic_across_thread_counts(rng):
+    pos, e, f, batch = random_complex(rng, [300, 200])
+    v = topoeuler.random_directions(40, 3, seed=0, dtype=torch.float64)
+    threads = torch.get_num_threads()
+    results = []
+    try:
+        for n in (1, max(2, threads)):
+            torch.set_num_threads(n)
+            p, vv = pos.clone().requires_grad_(), v.clone().requires_grad_()
+            out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=32, batch=batch, scale=20.0)
+            out.backward(torch.ones_like(out))
+            results.append((out.detach(), p.grad, vv.grad))
+    finally:
+        torch.set_num_threads(threads)
+    for a, b in zip(*results):
+        assert torch.equal(a, b)
+
+
+def test_bad_input(rng):
+    pos, e, _, _ = random_complex(rng, [5])
+    v = torch.eye(3, dtype=torch.float64)
+    with pytest.raises(ValueError, match="scale"):
+        topoeuler.soft_ect(pos, e, directions=v, scale=0.0)
+    with pytest.raises(ValueError, match="scale"):
+        topoeuler.soft_ect(pos, e, directions=v, scale=-1.0)
+    with pytest.raises(ValueError, match="scale"):
+        topoeuler.soft_ect(pos, e, directions=v, scale=torch.tensor(float("nan")))
+    with pytest.raises(ValueError, match="zero length"):
+        topoeuler.soft_ect(pos, e, directions=torch.tensor([[1.0, 0, 0], [0, 0, 0]]))
+    with pytest.raises(ValueError, match="NaN"):
+        topoeuler.soft_ect(torch.full((3, 3), float("nan")), directions=v)
+    with pytest.raises(IndexError):
+        topoeuler.soft_ect(pos, torch.tensor([[0], [7]]), directions=v)
+    with pytest.raises(ValueError, match="thresholds"):
+        topoeuler.soft_ect(pos, directions=v, thresholds=torch.zeros(2, 4))
+    with pytest.raises(ValueError, match="thresholds"):
+        topoeuler.soft_ect(pos, directions=v, thresholds=torch.tensor([0.0, float("inf")]))
+    with pytest.raises(ValueError, match="z_max"):
+        topoeuler.soft_ect(pos, directions=v, z_max=0.0)
+    with pytest.raises(ValueError, match="directions"):
+        topoeuler.soft_ect(pos, directions=torch.ones(2, 2))
+    with pytest.raises(ValueError, match="batch"):
+        topoeuler.soft_ect(pos, directions=v, batch=torch.zeros(3, dtype=torch.int64))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_matches_cpu(rng):
+    pos, e, f, batch = random_complex(rng, [50, 30, 1, 20])
+    v = topoeuler.random_directions(16, 3, seed=0, dtype=torch.float64)
+    t = (torch.linspace(-3, 3, 24, dtype=torch.float64) + 0.2 * torch.rand(16, 1, generator=rng, dtype=torch.float64))
+    for dtype, tol in ((torch.float64, 1e-10), (torch.float32, 1e-4)):
+        outs, grads = [], []
+        for device in ("cpu", "cuda"):
+            p, vv, tt = (a.to(device, dtype if a is pos else torch.float64).clone().requires_grad_() for a in (pos, v, t))
+            out = topoeuler.soft_ect(p, e.to(device), f.to(device), directions=vv, thresholds=tt,
+                                     batch=batch.to(device), scale=20.0)
+            out.backward(torch.ones_like(out))
+            outs.append(out.detach().cpu().double())
+            grads.append([a.grad.cpu().double() for a in (p, vv, tt)])
+        torch.testing.assert_close(outs[1], outs[0], rtol=tol, atol=tol)
+        for a, b in zip(*grads):
+            torch.testing.assert_close(b, a, rtol=tol, atol=tol * 10)
