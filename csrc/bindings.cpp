@@ -123,6 +123,7 @@ Tensor ect_histogram(const Tensor& pos, const c10::optional<Tensor>& batch, int6
   const int64_t D = directions.size(0);
   const te::Thresholds th = thresholds_of(thresholds, origin, inv_step, pos);
   TORCH_CHECK(thresholds.size(0) == D, "the ECT takes one row of thresholds per direction");
+  TORCH_CHECK(th.count < INT32_MAX, "the ECT takes fewer than 2^31 thresholds");
   const int64_t* batch_ptr = nullptr;
   if (batch.has_value()) {
     check(*batch, "batch", pos, torch::kInt64);

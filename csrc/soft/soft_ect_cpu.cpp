@@ -36,7 +36,8 @@ void forward(const S* pos, const PointCloud& pc, const Simplices* sets, int num_
     for (int64_t d = first; d < last; ++d) {
       heights_of(pos, N, dim, directions + d * dim, h.data());
       std::fill(step.begin(), step.end(), 0.0);
-      et::visit_simplices(sets, num_sets, h.data(), [&](const Simplices& set, int64_t m, double height, int sign) {
+      et::visit_simplices<1>(sets, num_sets, h.data(), [&](const Simplices& set, int64_t m, const double* best, int sign) {
+        const double height = best[0];
         const int64_t g = graph_of(et::simplex_vertex(set, 0, m));
         int64_t lo, hi;
         soft::window(th, d, height, lo, hi);
@@ -81,7 +82,8 @@ void backward(const S* pos, const PointCloud& pc, const Simplices* sets, int num
         double* gh = need_h ? slots.data() + (d - round) * N : nullptr;
         if (gh) std::fill(gh, gh + N, 0.0);
         double* gt = grad_t ? grad_t + d * T : nullptr;
-        et::visit_simplices(sets, num_sets, h.data(), [&](const Simplices& set, int64_t m, double height, int sign) {
+        et::visit_simplices<1>(sets, num_sets, h.data(), [&](const Simplices& set, int64_t m, const double* best, int sign) {
+        const double height = best[0];
           int64_t lo, hi;
           soft::window(th, d, height, lo, hi);
           if (lo >= hi) return;
