@@ -9,13 +9,7 @@ from topoeuler.pruning.models import GIN, LeNet5, MLP, VGGSmallBN
 from topoeuler.pruning.report import max_compression_without_collapse, spearman
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These tensors are tiny: one thread avoids oversubscription on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 TINY = dict(epochs=1, n_train=300, n_test=100, iterations=3, collapse_compressions=[0, 2], progress=False)
 

@@ -9,13 +9,7 @@ from torch.nn.utils import prune as torch_prune
 from topoeuler.pruning import keep_count, prune, schedule, top_masks
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These tensors are tiny: one thread avoids oversubscription on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _net(seed=0):

@@ -9,13 +9,7 @@ from torch.nn.utils import prune as torch_prune
 from topoeuler.pruning import path_kernel_trace, scores
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These tensors are tiny: one thread avoids oversubscription on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _brute_force(paths):

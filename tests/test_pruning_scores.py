@@ -9,13 +9,7 @@ from torch import nn
 from topoeuler.pruning import available_methods, scores
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These tensors are tiny: one thread avoids oversubscription on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _mlp(sizes=(4, 5, 3, 2), bias=False, seed=0):

@@ -14,6 +14,7 @@
 
 #include "common/cuda_common.cuh"
 #include "ect/ect.h"
+#include "ect/ect_traversal.h"
 
 namespace topoeuler {
 namespace {
@@ -21,14 +22,6 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int64_t kWindowBytes = 32 * 1024;
 constexpr int64_t kMaxPairsPerBlock = int64_t(1) << 30;  // keeps pair indices (and int32 counts) in range
-
-template <typename S>
-__device__ __forceinline__ double vertex_height(const S* __restrict__ pos, int64_t i, int64_t dim,
-                                                const double* __restrict__ v) {
-  double h = 0.0;
-  for (int64_t j = 0; j < dim; ++j) h += (double)pos[i * dim + j] * v[j];
-  return h;
-}
 
 // Grid: blocks of kThreads; block i takes simplices [i * chunk, (i+1) * chunk) of `set`, all
 // directions. With SHARED, dynamic shared memory holds `window` x D x T int32 for graphs
@@ -53,9 +46,9 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t m = first + p / (unsigned)D, d = p % (unsigned)D;
     const double* v = directions + d * pc.dim;
     const int64_t v0 = vertex(0, m);
-    double h = vertex_height(pos, v0, pc.dim, v);
+    double h = ect_traversal::vertex_height(pos + v0 * pc.dim, pc.dim, v);
     for (int r = 1; r < set.k; ++r) {
-      const double hr = vertex_height(pos, vertex(r, m), pc.dim, v);
+      const double hr = ect_traversal::vertex_height(pos + vertex(r, m) * pc.dim, pc.dim, v);
       h = hr > h ? hr : h;
     }
     const int64_t k = threshold_bin(th, d, h);

@@ -15,9 +15,10 @@
 namespace topoeuler {
 namespace ect_traversal {
 
-// h = sum_j pos[j] * v[j] in double, summed in order j = 0..dim-1 (built without FMA contraction).
+// h = sum_j pos[j] * v[j] in double, summed in order j = 0..dim-1 (built without FMA
+// contraction); also called by the CUDA kernels, so that every backend rounds alike.
 template <typename S>
-inline double vertex_height(const S* pos, int64_t dim, const double* v) {
+TE_HD double vertex_height(const S* pos, int64_t dim, const double* v) {
   double h = 0.0;
   for (int64_t j = 0; j < dim; ++j) h += (double)pos[j] * v[j];
   return h;

@@ -19,6 +19,7 @@
 
 #include "common/cubical.h"
 #include "common/cuda_common.cuh"
+#include "ect/ect_traversal.h"
 #include "soft/soft.h"
 
 namespace topoeuler {
@@ -27,14 +28,6 @@ namespace {
 constexpr int kThreads = 256;
 // grad_t rows of one block are summed in shared memory up to this many thresholds.
 constexpr int64_t kSharedT = 4096;
-
-template <typename S>
-__device__ __forceinline__ double height_of(const S* __restrict__ pos, int64_t i, int64_t dim,
-                                            const double* __restrict__ v) {
-  double h = 0.0;
-  for (int64_t j = 0; j < dim; ++j) h += (double)pos[i * dim + j] * v[j];
-  return h;
-}
 
 __device__ __forceinline__ int64_t vertex_of(const Simplices& set, int r, int64_t m) {
   return set.idx ? set.idx[r * set.count + m] : m;
@@ -47,8 +40,8 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t m = blockIdx.x * (int64_t)blockDim.x + threadIdx.x, d = blockIdx.y;
   if (m >= set.count) return;
   const double* v = directions + d * pc.dim;
-  double h = height_of(pos, vertex_of(set, 0, m), pc.dim, v);
-  for (int r = 1; r < set.k; ++r) h = fmax(h, height_of(pos, vertex_of(set, r, m), pc.dim, v));
+  double h = ect_traversal::vertex_height(pos + vertex_of(set, 0, m) * pc.dim, pc.dim, v);
+  for (int r = 1; r < set.k; ++r) h = fmax(h, ect_traversal::vertex_height(pos + vertex_of(set, r, m) * pc.dim, pc.dim, v));
   const int64_t v0 = vertex_of(set, 0, m), g = pc.batch ? pc.batch[v0] : 0;
   const double sign = (set.k % 2 == 1) ? 1.0 : -1.0;
   const int64_t T = th.count, row = (g * D + d) * T;
@@ -83,8 +76,8 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t m = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
   if (m < set.count) {
     const double* v = directions + d * dim;
-    double h = height_of(pos, vertex_of(set, 0, m), dim, v);
-    for (int r = 1; r < set.k; ++r) h = fmax(h, height_of(pos, vertex_of(set, r, m), dim, v));
+    double h = ect_traversal::vertex_height(pos + vertex_of(set, 0, m) * dim, dim, v);
+    for (int r = 1; r < set.k; ++r) h = fmax(h, ect_traversal::vertex_height(pos + vertex_of(set, r, m) * dim, dim, v));
     const int64_t v0 = vertex_of(set, 0, m), g = pc.batch ? pc.batch[v0] : 0;
     const double sign = (set.k % 2 == 1) ? 1.0 : -1.0, s = th.scale;
     const double* go = grad_out + (g * D + d) * T;
@@ -103,11 +96,11 @@ __global__ void __launch_bounds__(kThreads)
       }
       if (grad_pos || grad_dir) {
         int ties = 0;
-        for (int r = 0; r < set.k; ++r) ties += height_of(pos, vertex_of(set, r, m), dim, v) == h;
+        for (int r = 0; r < set.k; ++r) ties += ect_traversal::vertex_height(pos + vertex_of(set, r, m) * dim, dim, v) == h;
         const double share = -s * sign * acc / ties;
         for (int r = 0; r < set.k; ++r) {
           const int64_t i = vertex_of(set, r, m);
-          if (height_of(pos, i, dim, v) != h) continue;
+          if (ect_traversal::vertex_height(pos + i * dim, dim, v) != h) continue;
           for (int64_t j = 0; j < dim; ++j) {
             if (grad_pos) atomicAdd(grad_pos + i * dim + j, share * v[j]);
             if (grad_dir) atomicAdd(s_dir + j, share * (double)pos[i * dim + j]);

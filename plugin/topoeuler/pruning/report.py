@@ -123,6 +123,12 @@ def _plots(out: Path, cells, collapse, methods, no_collapse) -> list[str]:
     written = []
     model, dataset = cells[0]["model"], cells[0]["dataset"]
 
+    def save(fig, name: str) -> None:
+        fig.tight_layout()
+        fig.savefig(out / name, dpi=120)
+        plt.close(fig)
+        written.append(name)
+
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for method in methods:
         comps = sorted({c["compression"] for c in cells if c["method"] == method})
@@ -131,10 +137,7 @@ def _plots(out: Path, cells, collapse, methods, no_collapse) -> list[str]:
     ax.set(xlabel="compression c (kept fraction 10^-c)", ylabel="test accuracy", title=f"{model} on {dataset}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "accuracy_vs_compression.png", dpi=120)
-    plt.close(fig)
-    written.append("accuracy_vs_compression.png")
+    save(fig, "accuracy_vs_compression.png")
 
     seed = min(r["seed"] for r in collapse)
     cols = min(4, len(methods))
@@ -152,10 +155,7 @@ def _plots(out: Path, cells, collapse, methods, no_collapse) -> list[str]:
     axes[0][0].set_ylabel("layer density (1e-6 = collapsed)")
     axes[0][0].legend(fontsize=6)
     fig.suptitle(f"per-layer density, {model} (seed {seed})", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out / "layer_density.png", dpi=120)
-    plt.close(fig)
-    written.append("layer_density.png")
+    save(fig, "layer_density.png")
 
     fig, ax = plt.subplots(figsize=(6.5, 3.5))
     values = [no_collapse[m] if no_collapse[m] is not None else 0.0 for m in methods]
@@ -163,10 +163,7 @@ def _plots(out: Path, cells, collapse, methods, no_collapse) -> list[str]:
     ax.set_xticks(range(len(methods)), methods, rotation=30, ha="right", fontsize=8)
     sweep_max = max(r["compression"] for r in collapse)
     ax.set(ylabel="largest c without collapse", title=f"layer collapse, {model} (sweep up to c={sweep_max:g})")
-    fig.tight_layout()
-    fig.savefig(out / "collapse.png", dpi=120)
-    plt.close(fig)
-    written.append("collapse.png")
+    save(fig, "collapse.png")
 
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for method in methods:
@@ -177,10 +174,7 @@ def _plots(out: Path, cells, collapse, methods, no_collapse) -> list[str]:
            title="path kernel vs convergence (never reached = trained epochs + 1)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "path_kernel_vs_epochs.png", dpi=120)
-    plt.close(fig)
-    written.append("path_kernel_vs_epochs.png")
+    save(fig, "path_kernel_vs_epochs.png")
     return written
 
 
