@@ -97,7 +97,7 @@ def test_pruned_weights_leave_the_sum():
     torch_prune.custom_from_mask(net[0], "weight", mask)
     w1, w2 = net[0].weight.detach(), net[2].weight.detach()
     expected = 0.0
-    for edges, factor in _mlp_paths([w1, w2]):
+    for edges, _ in _mlp_paths([w1, w2]):
         (_, _, j, i), _ = edges[0]
         for k, _ in enumerate(edges):
             if k == 0 and mask[j, i] == 0:

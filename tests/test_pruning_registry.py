@@ -3,7 +3,6 @@ import importlib.metadata
 import textwrap
 
 import pytest
-import torch
 from torch import nn
 
 from topoeuler.pruning import ENTRY_POINT_GROUP, PruningMethod, available_methods, get_method, prune, register, registry

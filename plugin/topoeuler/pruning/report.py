@@ -118,7 +118,7 @@ def _plots(out: Path, cells, collapse, methods, no_collapse) -> list[str]:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        warnings.warn("matplotlib is not installed: no plots written (pip install matplotlib)")
+        warnings.warn("matplotlib is not installed: no plots written (pip install matplotlib)", stacklevel=2)
         return []
     written = []
     model, dataset = cells[0]["model"], cells[0]["dataset"]
