@@ -195,3 +195,18 @@ def test_cuda_matches_cpu(rng):
         torch.testing.assert_close(outs[1], outs[0], rtol=tol, atol=tol)
         for a, b in zip(*grads):
             torch.testing.assert_close(b, a, rtol=tol, atol=tol * 10)
+
+
+def test_fallback_without_kernels_warns_and_agrees(monkeypatch):
+    from topoeuler import _backend
+
+    gen = torch.Generator().manual_seed(5)
+    pos = torch.randn(12, 3, generator=gen, dtype=torch.float64)
+    edge_index = torch.randint(0, 12, (2, 20), generator=gen)
+    v = topoeuler.sphere_directions(6, dtype=torch.float64)
+    expected = topoeuler.soft_ect(pos, edge_index, directions=v, thresholds=9, scale=5.0, z_max=math.inf)
+    monkeypatch.setattr(_backend, "_C", None)
+    monkeypatch.setattr(_backend, "_warned", False)
+    with pytest.warns(RuntimeWarning, match="slow pure-PyTorch reference"):
+        got = topoeuler.soft_ect(pos, edge_index, directions=v, thresholds=9, scale=5.0)
+    torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)

@@ -36,8 +36,9 @@ def compiled():
 
 
 def backend_for(device: torch.device) -> str:
-    """Name of the backend that runs an op on ``device``: "cpu", "cuda" or "reference"."""
-    if _C is None:
+    """Name of the backend that runs an op on ``device``: "cpu", "cuda" or "reference" (the slow
+    fallback, announced by a warning the first time)."""
+    if compiled() is None:
         return "reference"
     if device.type == "cuda":
         if not _C.has_cuda():

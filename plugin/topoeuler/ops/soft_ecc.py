@@ -10,6 +10,7 @@ from topoeuler.ops._checks import as_real, check_construction, check_ndim, same_
 from topoeuler.ops._soft_common import (check_scale, check_z_max, even_steps, result_dtype, sort_thresholds,
                                         with_grad)
 from topoeuler.ops.ecc import as_grids, finite_range
+from topoeuler.ops.thresholds import resolve_thresholds
 
 
 class SoftECCFunction(torch.autograd.Function):
@@ -100,14 +101,8 @@ def soft_ecc(x: torch.Tensor, thresholds: int | torch.Tensor = 64, *, ndim: int 
                 raise ValueError(f"alpha must be a number or a one-element tensor, got shape {tuple(a.shape)}")
             height = a.reshape(()).to(dtype) * height
         f = f + height
-    if isinstance(thresholds, bool) or not isinstance(thresholds, (int, torch.Tensor)):
-        raise TypeError(f"thresholds must be an int count or a tensor, got {type(thresholds).__name__}")
-    if isinstance(thresholds, int):
-        if thresholds < 1:
-            raise ValueError(f"thresholds must be a positive count, got {thresholds}")
-        lo, hi = finite_range(f.detach())
-        t = torch.linspace(lo, hi, thresholds, dtype=torch.float64, device=x.device)
-        t[0], t[-1] = lo, hi
+    if not isinstance(thresholds, torch.Tensor):  # a count: as in ecc(), not differentiable
+        t = resolve_thresholds(thresholds, *finite_range(f.detach()), x, "x")
     else:
         same_device("x", x, thresholds=thresholds)
         t = with_grad(as_real("thresholds", thresholds.detach(), allow_inf=False), thresholds)

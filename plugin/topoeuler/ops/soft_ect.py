@@ -9,6 +9,7 @@ from topoeuler.ops._checks import as_real, check_directions, same_device
 from topoeuler.ops._soft_common import (check_scale, check_z_max, even_steps, result_dtype, sort_thresholds,
                                         with_grad)
 from topoeuler.ops.ect import check_complex, check_radius
+from topoeuler.ops.thresholds import resolve_thresholds
 
 
 class SoftECTFunction(torch.autograd.Function):
@@ -82,14 +83,9 @@ def soft_ect(pos: torch.Tensor, *simplices: torch.Tensor, directions: torch.Tens
     scale = check_scale(scale)
     z_max = check_z_max(z_max, dtype)
     D = v.shape[0]
-    if isinstance(thresholds, bool) or not isinstance(thresholds, (int, torch.Tensor)):
-        raise TypeError(f"thresholds must be an int count or a tensor, got {type(thresholds).__name__}")
-    if isinstance(thresholds, int):
-        if thresholds < 1:
-            raise ValueError(f"thresholds must be a positive count, got {thresholds}")
+    if not isinstance(thresholds, torch.Tensor):  # a count: as in ect(), not differentiable
         r = check_radius(radius) if radius is not None else float(pos.detach().to(torch.float64).norm(dim=1).max())
-        t = torch.linspace(-r, r, thresholds, dtype=torch.float64, device=pos.device)
-        t[0], t[-1] = -r, r
+        t = resolve_thresholds(thresholds, -r, r, pos, "pos")
     else:
         same_device("pos", pos, thresholds=thresholds)
         t = with_grad(as_real("thresholds", thresholds.detach(), allow_inf=False), thresholds)
