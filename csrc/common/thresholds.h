@@ -24,26 +24,39 @@ struct Thresholds {
   int64_t count;           // T
 };
 
+// First k in [0, T) with t[k] >= v (strict = false) or t[k] > v (strict = true); T if none.
+// `guess` is a starting index (any value in [0, T]); the result is exact whatever the guess.
+TE_HD int64_t first_at_least(const double* t, int64_t T, double v, bool strict, int64_t guess = -1) {
+  if (guess >= 0) {
+    int64_t k = guess;
+    if (strict) {
+      while (k > 0 && t[k - 1] > v) --k;
+      while (k < T && t[k] <= v) ++k;
+    } else {
+      while (k > 0 && t[k - 1] >= v) --k;
+      while (k < T && t[k] < v) ++k;
+    }
+    return k;
+  }
+  int64_t lo = 0, hi = T;
+  while (lo < hi) {
+    const int64_t mid = (lo + hi) >> 1;
+    if (strict ? (t[mid] <= v) : (t[mid] < v)) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 // The bin of a cell of value v in row r: the index of the first threshold >= v, or T when
 // there is none. A cell in bin k is counted at thresholds k..T-1, which is the `<=` rule of
 // SPEC section 1. -inf falls in bin 0, +inf in bin T (never counted). v must not be NaN.
 TE_HD int64_t threshold_bin(const Thresholds& th, int64_t r, double v) {
-  const double* t = th.values + r * th.count;
-  const int64_t count = th.count;
+  int64_t guess = -1;
   const double inv = th.inv_step[r];
   if (inv > 0.0) {
     const double g = ceil((v - th.origin[r]) * inv);
-    int64_t k = g <= 0.0 ? 0 : (g >= (double)count ? count : (int64_t)g);
-    while (k > 0 && t[k - 1] >= v) --k;
-    while (k < count && t[k] < v) ++k;
-    return k;
+    guess = g <= 0.0 ? 0 : (g >= (double)th.count ? th.count : (int64_t)g);
   }
-  int64_t lo = 0, hi = count;
-  while (lo < hi) {
-    const int64_t mid = (lo + hi) >> 1;
-    if (t[mid] < v) lo = mid + 1; else hi = mid;
-  }
-  return lo;
+  return first_at_least(th.values + r * th.count, th.count, v, false, guess);
 }
 
 }  // namespace topoeuler

@@ -32,28 +32,6 @@ struct SoftThresholds {
   double z_max;
 };
 
-// First k in [0, T) with t[k] >= v (strict = false) or t[k] > v (strict = true); T if none.
-// `guess` is a starting index (any value in [0, T]); the result is exact whatever the guess.
-TE_HD int64_t first_at_least(const double* t, int64_t T, double v, bool strict, int64_t guess = -1) {
-  if (guess >= 0) {
-    int64_t k = guess;
-    if (strict) {
-      while (k > 0 && t[k - 1] > v) --k;
-      while (k < T && t[k] <= v) ++k;
-    } else {
-      while (k > 0 && t[k - 1] >= v) --k;
-      while (k < T && t[k] < v) ++k;
-    }
-    return k;
-  }
-  int64_t lo = 0, hi = T;
-  while (lo < hi) {
-    const int64_t mid = (lo + hi) >> 1;
-    if (strict ? (t[mid] <= v) : (t[mid] < v)) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
 // Index guess ceil((v - t_0) / step) clamped to [0, T] on an evenly spaced row, -1 otherwise.
 TE_HD int64_t guess_index(const double* t, int64_t T, double step, double v) {
   if (!(step > 0.0)) return -1;
