@@ -36,13 +36,22 @@ bench-full: build
 test: build
 	$(BIN)/python -m pytest -q
 
-# Compile-checks every CUDA kernel for sm_80 and sm_90 (no GPU needed).
-nvcc-check:
+# Compile-checks every CUDA kernel for sm_80 and sm_90 (no GPU needed), and type-checks the
+# CUDA branches of csrc/bindings.cpp against torch's headers (a CPU torch lacks one generated
+# header, cuda_cmake_macros.h: an empty stand-in is searched after torch's own).
+CUDA_HOME ?= /usr/local/cuda
+nvcc-check: $(STAMP)
 	@for f in $(CU_SRCS); do \
 	  echo "nvcc -c $$f"; \
 	  nvcc -c -std=c++17 -O3 --fmad=false -Icsrc -gencode arch=compute_80,code=sm_80 \
 	       -gencode arch=compute_90,code=sm_90 -o /tmp/topoeuler_nvcc_check.o $$f || exit 1; \
 	done
+	@echo "g++ -fsyntax-only -DTOPOEULER_WITH_CUDA csrc/bindings.cpp"
+	@mkdir -p build/cuda-stub/c10/cuda/impl && echo '#pragma once' > build/cuda-stub/c10/cuda/impl/cuda_cmake_macros.h
+	@g++ -std=c++17 -fsyntax-only -w -DTOPOEULER_WITH_CUDA -DTORCH_EXTENSION_NAME=_C -Icsrc \
+	    $$($(BIN)/python -c "import sysconfig, torch.utils.cpp_extension as c; \
+	       print(' '.join('-I' + p for p in c.include_paths() + [sysconfig.get_paths()['include']]))") \
+	    -I$(CUDA_HOME)/include -Ibuild/cuda-stub csrc/bindings.cpp
 
 clean:
 	rm -rf build plugin/topoeuler/*.so plugin/*.egg-info

@@ -56,32 +56,77 @@ te::GridShape grid_of(const Tensor& x, int64_t ndim) {
 void* stream_of(const Tensor& t) { return (void*)c10::cuda::getCurrentCUDAStream(t.device().index()).stream(); }
 #endif
 
+// x contiguous, float32 or float64.
+void check_real(const Tensor& x, const char* name) {
+  TORCH_CHECK(x.is_contiguous(), name, " must be contiguous");
+  TORCH_CHECK(x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64, name, " must be float32/64");
+}
+
+// Calls cpu(p) or, for a CUDA tensor, cuda(p, stream) on its device, with p = x's data as
+// const float* or const double*. The callables are generic lambdas: without CUDA the cuda one
+// is never instantiated, so the CUDA launchers need not exist.
+template <typename Cpu, typename Cuda>
+void launch(const Tensor& x, Cpu&& cpu, Cuda&& cuda) {
+  auto run = [&](const auto* p) {
+    if (x.is_cuda()) {
+#ifdef TOPOEULER_WITH_CUDA
+      const c10::cuda::CUDAGuard guard(x.device());
+      cuda(p, stream_of(x));
+#else
+      TORCH_CHECK(false, "topoeuler was built without CUDA");
+#endif
+    } else {
+      cpu(p);
+    }
+  };
+  if (x.scalar_type() == torch::kFloat32) run(x.data_ptr<float>()); else run(x.data_ptr<double>());
+}
+
+// Validated vertices and simplex sets of an ECT call (the vertex set first).
+struct Complex {
+  std::vector<te::Simplices> sets;
+  te::PointCloud pc;
+  int64_t D;
+};
+
+Complex complex_of(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
+                   const std::vector<Tensor>& simplices, const Tensor& directions) {
+  TORCH_CHECK(pos.dim() == 2, "pos must be [N, dim]");
+  check_real(pos, "pos");
+  check(directions, "directions", pos, torch::kFloat64);
+  TORCH_CHECK(directions.dim() == 2 && directions.size(1) == pos.size(1), "directions must be [D, dim]");
+  const int64_t* batch_ptr = nullptr;
+  if (batch.has_value()) {
+    check(*batch, "batch", pos, torch::kInt64);
+    TORCH_CHECK(batch->numel() == pos.size(0), "batch must have one entry per vertex");
+    batch_ptr = batch->data_ptr<int64_t>();
+  }
+  Complex c;
+  c.sets.push_back({nullptr, 1, pos.size(0)});
+  for (const Tensor& s : simplices) {
+    check(s, "simplices", pos, torch::kInt64);
+    TORCH_CHECK(s.dim() == 2 && s.size(0) >= 2, "simplices must be [k, M] with k >= 2");
+    // An empty set adds nothing (and its null data pointer would read as "the vertices").
+    if (s.size(1) > 0) c.sets.push_back({s.data_ptr<int64_t>(), (int)s.size(0), s.size(1)});
+  }
+  c.pc = {pos.size(0), pos.size(1), batch_ptr, num_graphs};
+  c.D = directions.size(0);
+  return c;
+}
+
 // ECC histogram [B, T]: hist[b, k] = sum of weights of grid b's pixels in bin k.
 Tensor ecc_histogram(const Tensor& x, int64_t ndim, bool t_construction, const Tensor& thresholds,
                      const Tensor& origin, const Tensor& inv_step) {
-  TORCH_CHECK(x.is_contiguous(), "x must be contiguous");
-  TORCH_CHECK(x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64, "x must be float32/64");
+  check_real(x, "x");
   const te::GridShape g = grid_of(x, ndim);
   const te::Thresholds th = thresholds_of(thresholds, origin, inv_step, x);
   TORCH_CHECK(thresholds.size(0) == 1, "the ECC takes one row of thresholds");
   Tensor hist = torch::zeros({g.batch, th.count}, x.options().dtype(torch::kInt64));
   if (g.batch == 0) return hist;
-  if (x.is_cuda()) {
-#ifdef TOPOEULER_WITH_CUDA
-    const c10::cuda::CUDAGuard guard(x.device());
-    if (x.scalar_type() == torch::kFloat32)
-      te::ecc_histogram_cuda(x.data_ptr<float>(), g, t_construction, th, hist.data_ptr<int64_t>(), stream_of(x));
-    else
-      te::ecc_histogram_cuda(x.data_ptr<double>(), g, t_construction, th, hist.data_ptr<int64_t>(), stream_of(x));
-    return hist;
-#else
-    TORCH_CHECK(false, "topoeuler was built without CUDA");
-#endif
-  }
-  if (x.scalar_type() == torch::kFloat32)
-    te::ecc_histogram_cpu(x.data_ptr<float>(), g, t_construction, th, hist.data_ptr<int64_t>());
-  else
-    te::ecc_histogram_cpu(x.data_ptr<double>(), g, t_construction, th, hist.data_ptr<int64_t>());
+  int64_t* h = hist.data_ptr<int64_t>();
+  launch(
+      x, [&](const auto* p) { te::ecc_histogram_cpu(p, g, t_construction, th, h); },
+      [&](const auto* p, void* stream) { te::ecc_histogram_cuda(p, g, t_construction, th, h, stream); });
   return hist;
 }
 
@@ -116,53 +161,20 @@ Tensor image_ect_histogram(const Tensor& mask, int64_t ndim, const Tensor& direc
 Tensor ect_histogram(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
                      const std::vector<Tensor>& simplices, const Tensor& directions, const Tensor& thresholds,
                      const Tensor& origin, const Tensor& inv_step) {
-  TORCH_CHECK(pos.is_contiguous() && pos.dim() == 2, "pos must be a contiguous [N, dim] tensor");
-  TORCH_CHECK(pos.scalar_type() == torch::kFloat32 || pos.scalar_type() == torch::kFloat64, "pos must be float32/64");
-  check(directions, "directions", pos, torch::kFloat64);
-  TORCH_CHECK(directions.dim() == 2 && directions.size(1) == pos.size(1), "directions must be [D, dim]");
-  const int64_t D = directions.size(0);
+  const Complex c = complex_of(pos, batch, num_graphs, simplices, directions);
   const te::Thresholds th = thresholds_of(thresholds, origin, inv_step, pos);
-  TORCH_CHECK(thresholds.size(0) == D, "the ECT takes one row of thresholds per direction");
+  TORCH_CHECK(thresholds.size(0) == c.D, "the ECT takes one row of thresholds per direction");
   TORCH_CHECK(th.count < INT32_MAX, "the ECT takes fewer than 2^31 thresholds");
-  const int64_t* batch_ptr = nullptr;
-  if (batch.has_value()) {
-    check(*batch, "batch", pos, torch::kInt64);
-    TORCH_CHECK(batch->numel() == pos.size(0), "batch must have one entry per vertex");
-    batch_ptr = batch->data_ptr<int64_t>();
-  }
-  std::vector<te::Simplices> sets{{nullptr, 1, pos.size(0)}};
-  for (const Tensor& s : simplices) {
-    check(s, "simplices", pos, torch::kInt64);
-    TORCH_CHECK(s.dim() == 2 && s.size(0) >= 2, "simplices must be [k, M] with k >= 2");
-    // An empty set adds nothing (and its null data pointer would read as "the vertices").
-    if (s.size(1) > 0) sets.push_back({s.data_ptr<int64_t>(), (int)s.size(0), s.size(1)});
-  }
-  Tensor hist = torch::zeros({num_graphs, D, th.count}, pos.options().dtype(torch::kInt64));
-  if (num_graphs == 0 || D == 0 || pos.size(0) == 0) return hist;
-  const te::PointCloud pc{pos.size(0), pos.size(1), batch_ptr, num_graphs};
-  if (pos.is_cuda()) {
-#ifdef TOPOEULER_WITH_CUDA
-    const c10::cuda::CUDAGuard guard(pos.device());
-    if (pos.scalar_type() == torch::kFloat32)
-      te::ect_histogram_cuda(pos.data_ptr<float>(), pc, sets.data(), (int)sets.size(), directions.data_ptr<double>(), D,
-                             th, hist.data_ptr<int64_t>(), stream_of(pos));
-    else
-      te::ect_histogram_cuda(pos.data_ptr<double>(), pc, sets.data(), (int)sets.size(), directions.data_ptr<double>(),
-                             D, th, hist.data_ptr<int64_t>(), stream_of(pos));
-    return hist;
-#else
-    TORCH_CHECK(false, "topoeuler was built without CUDA");
-#endif
-  }
-  if (pos.scalar_type() == torch::kFloat32)
-    te::ect_histogram_cpu(pos.data_ptr<float>(), pc, sets.data(), (int)sets.size(), directions.data_ptr<double>(), D, th,
-                          hist.data_ptr<int64_t>());
-  else
-    te::ect_histogram_cpu(pos.data_ptr<double>(), pc, sets.data(), (int)sets.size(), directions.data_ptr<double>(), D,
-                          th, hist.data_ptr<int64_t>());
+  Tensor hist = torch::zeros({num_graphs, c.D, th.count}, pos.options().dtype(torch::kInt64));
+  if (num_graphs == 0 || c.D == 0 || pos.size(0) == 0) return hist;
+  const double* v = directions.data_ptr<double>();
+  int64_t* h = hist.data_ptr<int64_t>();
+  const int n = (int)c.sets.size();
+  launch(
+      pos, [&](const auto* p) { te::ect_histogram_cpu(p, c.pc, c.sets.data(), n, v, c.D, th, h); },
+      [&](const auto* p, void* stream) { te::ect_histogram_cuda(p, c.pc, c.sets.data(), n, v, c.D, th, h, stream); });
   return hist;
 }
-
 
 // ---- Soft (sigmoid-relaxed) ECT / ECC: forward and backward of the fused kernels (soft/soft.h) ----
 
@@ -194,69 +206,25 @@ te::soft::SoftThresholds soft_thresholds_of(const Tensor& values, const Tensor& 
   return {values.data_ptr<double>(), step.data_ptr<double>(), table_ptr, T, scale, z_max};
 }
 
-// Validated simplex sets of a soft ECT call (the vertex set first).
-struct SoftComplex {
-  std::vector<te::Simplices> sets;
-  te::PointCloud pc;
-  int64_t D;
-};
-
-SoftComplex soft_complex_of(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
-                            const std::vector<Tensor>& simplices, const Tensor& directions) {
-  TORCH_CHECK(pos.is_contiguous() && pos.dim() == 2, "pos must be a contiguous [N, dim] tensor");
-  TORCH_CHECK(pos.scalar_type() == torch::kFloat32 || pos.scalar_type() == torch::kFloat64, "pos must be float32/64");
-  check(directions, "directions", pos, torch::kFloat64);
-  TORCH_CHECK(directions.dim() == 2 && directions.size(1) == pos.size(1), "directions must be [D, dim]");
-  const int64_t* batch_ptr = nullptr;
-  if (batch.has_value()) {
-    check(*batch, "batch", pos, torch::kInt64);
-    TORCH_CHECK(batch->numel() == pos.size(0), "batch must have one entry per vertex");
-    batch_ptr = batch->data_ptr<int64_t>();
-  }
-  SoftComplex c;
-  c.sets.push_back({nullptr, 1, pos.size(0)});
-  for (const Tensor& s : simplices) {
-    check(s, "simplices", pos, torch::kInt64);
-    TORCH_CHECK(s.dim() == 2 && s.size(0) >= 2, "simplices must be [k, M] with k >= 2");
-    if (s.size(1) > 0) c.sets.push_back({s.data_ptr<int64_t>(), (int)s.size(0), s.size(1)});
-  }
-  c.pc = {pos.size(0), pos.size(1), batch_ptr, num_graphs};
-  c.D = directions.size(0);
-  return c;
-}
-
 // Soft ECT [B, D, T] (float64).
 Tensor soft_ect_forward(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
                         const std::vector<Tensor>& simplices, const Tensor& directions, const Tensor& thresholds,
                         const Tensor& step, double scale, double z_max) {
-  SoftComplex c = soft_complex_of(pos, batch, num_graphs, simplices, directions);
+  const Complex c = complex_of(pos, batch, num_graphs, simplices, directions);
   Tensor table;
   const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, pos, table);
   TORCH_CHECK(thresholds.size(0) == c.D, "the soft ECT takes one row of thresholds per direction");
   Tensor out = torch::zeros({num_graphs, c.D, th.count}, pos.options().dtype(torch::kFloat64));
   if (num_graphs == 0 || c.D == 0 || pos.size(0) == 0) return out;
   const double* v = directions.data_ptr<double>();
-  if (pos.is_cuda()) {
-#ifdef TOPOEULER_WITH_CUDA
-    const c10::cuda::CUDAGuard guard(pos.device());
-    Tensor work = torch::zeros_like(out);
-    if (pos.scalar_type() == torch::kFloat32)
-      te::soft_ect_forward_cuda(pos.data_ptr<float>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th,
-                                out.data_ptr<double>(), work.data_ptr<double>(), stream_of(pos));
-    else
-      te::soft_ect_forward_cuda(pos.data_ptr<double>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th,
-                                out.data_ptr<double>(), work.data_ptr<double>(), stream_of(pos));
-    return out;
-#else
-    TORCH_CHECK(false, "topoeuler was built without CUDA");
-#endif
-  }
-  if (pos.scalar_type() == torch::kFloat32)
-    te::soft_ect_forward_cpu(pos.data_ptr<float>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th,
-                             out.data_ptr<double>());
-  else
-    te::soft_ect_forward_cpu(pos.data_ptr<double>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th,
-                             out.data_ptr<double>());
+  double* o = out.data_ptr<double>();
+  const int n = (int)c.sets.size();
+  launch(
+      pos, [&](const auto* p) { te::soft_ect_forward_cpu(p, c.pc, c.sets.data(), n, v, c.D, th, o); },
+      [&](const auto* p, void* stream) {
+        Tensor work = torch::zeros_like(out);
+        te::soft_ect_forward_cuda(p, c.pc, c.sets.data(), n, v, c.D, th, o, work.data_ptr<double>(), stream);
+      });
   return out;
 }
 
@@ -265,7 +233,7 @@ std::vector<Tensor> soft_ect_backward(const Tensor& pos, const c10::optional<Ten
                                       const std::vector<Tensor>& simplices, const Tensor& directions,
                                       const Tensor& thresholds, const Tensor& step, double scale, double z_max,
                                       const Tensor& grad_out, bool need_pos, bool need_dir, bool need_t) {
-  SoftComplex c = soft_complex_of(pos, batch, num_graphs, simplices, directions);
+  const Complex c = complex_of(pos, batch, num_graphs, simplices, directions);
   Tensor table;
   const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, pos, table);
   TORCH_CHECK(thresholds.size(0) == c.D, "the soft ECT takes one row of thresholds per direction");
@@ -282,59 +250,33 @@ std::vector<Tensor> soft_ect_backward(const Tensor& pos, const c10::optional<Ten
   double* gt_ptr = need_t ? gt.data_ptr<double>() : nullptr;
   const double* v = directions.data_ptr<double>();
   const double* g = grad_out.data_ptr<double>();
-  if (pos.is_cuda()) {
-#ifdef TOPOEULER_WITH_CUDA
-    const c10::cuda::CUDAGuard guard(pos.device());
-    if (pos.scalar_type() == torch::kFloat32)
-      te::soft_ect_backward_cuda(pos.data_ptr<float>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th, g, gp_ptr,
-                                 gd_ptr, gt_ptr, stream_of(pos));
-    else
-      te::soft_ect_backward_cuda(pos.data_ptr<double>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th, g,
-                                 gp_ptr, gd_ptr, gt_ptr, stream_of(pos));
-    return {gp, gd, gt};
-#else
-    TORCH_CHECK(false, "topoeuler was built without CUDA");
-#endif
-  }
-  if (pos.scalar_type() == torch::kFloat32)
-    te::soft_ect_backward_cpu(pos.data_ptr<float>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th, g, gp_ptr,
-                              gd_ptr, gt_ptr);
-  else
-    te::soft_ect_backward_cpu(pos.data_ptr<double>(), c.pc, c.sets.data(), (int)c.sets.size(), v, c.D, th, g, gp_ptr,
-                              gd_ptr, gt_ptr);
+  const int n = (int)c.sets.size();
+  launch(
+      pos,
+      [&](const auto* p) { te::soft_ect_backward_cpu(p, c.pc, c.sets.data(), n, v, c.D, th, g, gp_ptr, gd_ptr, gt_ptr); },
+      [&](const auto* p, void* stream) {
+        te::soft_ect_backward_cuda(p, c.pc, c.sets.data(), n, v, c.D, th, g, gp_ptr, gd_ptr, gt_ptr, stream);
+      });
   return {gp, gd, gt};
 }
 
 // Soft ECC [B, T] (float64) of grids [B, depth, H, W].
 Tensor soft_ecc_forward(const Tensor& x, int64_t ndim, bool t_construction, const Tensor& thresholds,
                         const Tensor& step, double scale, double z_max) {
-  TORCH_CHECK(x.is_contiguous(), "x must be contiguous");
-  TORCH_CHECK(x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64, "x must be float32/64");
+  check_real(x, "x");
   const te::GridShape g = grid_of(x, ndim);
   Tensor table;
   const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, x, table);
   TORCH_CHECK(thresholds.size(0) == 1, "the soft ECC takes one row of thresholds");
   Tensor out = torch::zeros({g.batch, th.count}, x.options().dtype(torch::kFloat64));
   if (g.batch == 0) return out;
-  if (x.is_cuda()) {
-#ifdef TOPOEULER_WITH_CUDA
-    const c10::cuda::CUDAGuard guard(x.device());
-    Tensor work = torch::zeros_like(out);
-    if (x.scalar_type() == torch::kFloat32)
-      te::soft_ecc_forward_cuda(x.data_ptr<float>(), g, t_construction, th, out.data_ptr<double>(),
-                                work.data_ptr<double>(), stream_of(x));
-    else
-      te::soft_ecc_forward_cuda(x.data_ptr<double>(), g, t_construction, th, out.data_ptr<double>(),
-                                work.data_ptr<double>(), stream_of(x));
-    return out;
-#else
-    TORCH_CHECK(false, "topoeuler was built without CUDA");
-#endif
-  }
-  if (x.scalar_type() == torch::kFloat32)
-    te::soft_ecc_forward_cpu(x.data_ptr<float>(), g, t_construction, th, out.data_ptr<double>());
-  else
-    te::soft_ecc_forward_cpu(x.data_ptr<double>(), g, t_construction, th, out.data_ptr<double>());
+  double* o = out.data_ptr<double>();
+  launch(
+      x, [&](const auto* p) { te::soft_ecc_forward_cpu(p, g, t_construction, th, o); },
+      [&](const auto* p, void* stream) {
+        Tensor work = torch::zeros_like(out);
+        te::soft_ecc_forward_cuda(p, g, t_construction, th, o, work.data_ptr<double>(), stream);
+      });
   return out;
 }
 
@@ -342,8 +284,7 @@ Tensor soft_ecc_forward(const Tensor& x, int64_t ndim, bool t_construction, cons
 std::vector<Tensor> soft_ecc_backward(const Tensor& x, int64_t ndim, bool t_construction, const Tensor& thresholds,
                                       const Tensor& step, double scale, double z_max, const Tensor& grad_out,
                                       bool need_x, bool need_t) {
-  TORCH_CHECK(x.is_contiguous(), "x must be contiguous");
-  TORCH_CHECK(x.scalar_type() == torch::kFloat32 || x.scalar_type() == torch::kFloat64, "x must be float32/64");
+  check_real(x, "x");
   const te::GridShape g = grid_of(x, ndim);
   Tensor table;
   const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, x, table);
@@ -358,22 +299,11 @@ std::vector<Tensor> soft_ecc_backward(const Tensor& x, int64_t ndim, bool t_cons
   double* gx_ptr = need_x ? gx.data_ptr<double>() : nullptr;
   double* gt_ptr = need_t ? gt.data_ptr<double>() : nullptr;
   const double* go = grad_out.data_ptr<double>();
-  if (x.is_cuda()) {
-#ifdef TOPOEULER_WITH_CUDA
-    const c10::cuda::CUDAGuard guard(x.device());
-    if (x.scalar_type() == torch::kFloat32)
-      te::soft_ecc_backward_cuda(x.data_ptr<float>(), g, t_construction, th, go, gx_ptr, gt_ptr, stream_of(x));
-    else
-      te::soft_ecc_backward_cuda(x.data_ptr<double>(), g, t_construction, th, go, gx_ptr, gt_ptr, stream_of(x));
-    return {gx, gt};
-#else
-    TORCH_CHECK(false, "topoeuler was built without CUDA");
-#endif
-  }
-  if (x.scalar_type() == torch::kFloat32)
-    te::soft_ecc_backward_cpu(x.data_ptr<float>(), g, t_construction, th, go, gx_ptr, gt_ptr);
-  else
-    te::soft_ecc_backward_cpu(x.data_ptr<double>(), g, t_construction, th, go, gx_ptr, gt_ptr);
+  launch(
+      x, [&](const auto* p) { te::soft_ecc_backward_cpu(p, g, t_construction, th, go, gx_ptr, gt_ptr); },
+      [&](const auto* p, void* stream) {
+        te::soft_ecc_backward_cuda(p, g, t_construction, th, go, gx_ptr, gt_ptr, stream);
+      });
   return {gx, gt};
 }
 
