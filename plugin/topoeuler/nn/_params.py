@@ -7,6 +7,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from topoeuler.ops._checks import positive_number
+
 
 def _inverse_softplus(y: torch.Tensor) -> torch.Tensor:
     return y + torch.log(-torch.expm1(-y))  # log(exp(y) - 1), stable for large y
@@ -72,8 +74,7 @@ class PositiveScale(nn.Module):
 
     def __init__(self, scale: float, learnable: bool):
         super().__init__()
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
-            raise ValueError(f"scale must be a positive finite number, got {scale!r}")
+        scale = positive_number("scale", scale)
         self.learnable = learnable
         if learnable:
             self.log_scale = nn.Parameter(torch.tensor(math.log(scale)))

@@ -1,13 +1,12 @@
 """ECTLayer: the soft Euler characteristic transform as a layer (DECT-style), on the fused kernels."""
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from topoeuler.nn._params import PositiveScale, SortedThresholds, UnitDirections, normalise
 from topoeuler.ops.directions import circle_directions, random_directions, sphere_directions
+from topoeuler.ops._checks import positive_number
 from topoeuler.ops.soft_ect import soft_ect
 
 _KINDS = ("points", "edges", "faces")
@@ -61,8 +60,7 @@ class ECTLayer(nn.Module):
         self.directions = UnitDirections(init, learn_directions)
         D = init.shape[0]
         if isinstance(thresholds, int) and not isinstance(thresholds, bool):
-            if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not (radius > 0) or math.isinf(radius):
-                raise ValueError(f"radius must be a positive finite number, got {radius!r}")
+            radius = positive_number("radius", radius)
             t = torch.linspace(-radius, radius, thresholds)
         elif isinstance(thresholds, torch.Tensor):
             t = thresholds.detach()

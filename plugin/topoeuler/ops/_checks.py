@@ -34,6 +34,13 @@ def as_real(name: str, t, *, allow_inf: bool) -> torch.Tensor:
     return t
 
 
+def positive_number(name: str, value) -> float:
+    """``value`` as a positive finite float; ValueError naming ``name`` otherwise (bools are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
 def as_index(name: str, t, upper: int) -> torch.Tensor:
     """``t`` as int64 indices in ``[0, upper)``; TypeError for non-integer dtypes, IndexError when out of range."""
     if not isinstance(t, torch.Tensor):

@@ -1,4 +1,4 @@
-"""Pieces shared by the soft (sigmoid-relaxed) ops: scale, saturation window, threshold rows.
+"""Pieces shared by the soft (sigmoid-relaxed) ops: scale, saturation window, threshold order.
 
 The soft indicator of ``value <= t`` is ``sigmoid(scale * (t - value))``. For
 ``|scale * (t - value)| > z_max`` it is 0 or 1 to the working precision, so the kernels
@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 
 import torch
+
+from topoeuler.ops._checks import positive_number
 
 Z_MAX = {torch.float32: 17.0, torch.float64: 37.0}
 
@@ -33,9 +35,7 @@ def check_scale(scale) -> float | torch.Tensor:
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"scale must be positive and finite, got {value}")
         return scale.reshape(())
-    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
-    return float(scale)
+    return positive_number("scale", scale)
 
 
 def check_z_max(z_max, dtype: torch.dtype) -> float:
@@ -45,18 +45,6 @@ def check_z_max(z_max, dtype: torch.dtype) -> float:
     if isinstance(z_max, bool) or not isinstance(z_max, (int, float)) or math.isnan(z_max) or z_max <= 0:
         raise ValueError(f"z_max must be a positive number (or math.inf), got {z_max!r}")
     return float(z_max)
-
-
-def even_steps(t: torch.Tensor) -> torch.Tensor:
-    """Step of each row of sorted float64 ``t [rows, T]`` when it is about evenly spaced (to 1e-3 of
-    a step), else 0. It only seeds the kernels' window search, which is exact in either case."""
-    rows, count = t.shape
-    if count < 2:
-        return torch.zeros(rows, dtype=torch.float64, device=t.device)
-    step = (t[:, -1] - t[:, 0]) / (count - 1)
-    ideal = t[:, :1] + torch.arange(count, dtype=torch.float64, device=t.device) * step[:, None]
-    even = ((t - ideal).abs().amax(dim=1) <= 1e-3 * step) & (step > 0)
-    return torch.where(even, step, torch.zeros_like(step)).contiguous()
 
 
 def sort_thresholds(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -1,21 +1,12 @@
 """Exact Euler characteristic transform of point clouds, graphs and meshes (SPEC section 2)."""
 from __future__ import annotations
 
-import math
-
 import torch
 
 from topoeuler._backend import backend_for, compiled
 from topoeuler.ops import reference
-from topoeuler.ops._checks import as_index, as_real, check_directions, same_device
+from topoeuler.ops._checks import as_index, as_real, check_directions, positive_number, same_device
 from topoeuler.ops.thresholds import resolve_thresholds, threshold_rows
-
-
-def check_radius(radius) -> float:
-    """``radius`` as a positive finite float."""
-    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not math.isfinite(radius) or radius <= 0:
-        raise ValueError(f"radius must be a positive finite number, got {radius!r}")
-    return float(radius)
 
 
 def check_complex(pos, simplices, batch) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor | None, int]:
@@ -70,7 +61,7 @@ def ect(pos: torch.Tensor, *simplices: torch.Tensor, directions: torch.Tensor, t
     pos, sets, batch, num_graphs = check_complex(pos, simplices, batch)
     v = check_directions(directions, pos.shape[1], pos, "pos")
     if isinstance(thresholds, int) and not isinstance(thresholds, bool):
-        r = check_radius(radius) if radius is not None else float(pos.to(torch.float64).norm(dim=1).max())
+        r = positive_number("radius", radius) if radius is not None else float(pos.to(torch.float64).norm(dim=1).max())
     else:
         r = 0.0
     t = resolve_thresholds(thresholds, -r, r, pos, "pos", rows=v.shape[0])

@@ -7,9 +7,8 @@ import torch
 
 from topoeuler._backend import backend_for, compiled
 from topoeuler.ops import reference
-from topoeuler.ops._checks import as_real, check_construction, check_directions, check_ndim, same_device
+from topoeuler.ops._checks import as_real, check_construction, check_directions, check_ndim, positive_number, same_device
 from topoeuler.ops.ecc import as_grids
-from topoeuler.ops.ect import check_radius
 from topoeuler.ops.thresholds import resolve_thresholds, threshold_rows
 
 
@@ -51,7 +50,7 @@ def image_ect(x: torch.Tensor, directions: torch.Tensor, thresholds: int | torch
     t_construction = check_construction(construction)
     mask = foreground_mask(x, foreground)
     v = check_directions(directions, ndim, x, "x")
-    r = check_radius(radius) if radius is not None else math.sqrt(ndim)
+    r = positive_number("radius", radius) if radius is not None else math.sqrt(ndim)
     t = resolve_thresholds(thresholds, -r, r, x, "x", rows=v.shape[0])
     lead, count = x.shape[:-ndim], t.shape[-1]
     backend_for(x.device)

@@ -7,10 +7,10 @@ import torch
 from topoeuler._backend import backend_for, compiled
 from topoeuler.ops import reference
 from topoeuler.ops._checks import as_real, check_construction, check_ndim, same_device
-from topoeuler.ops._soft_common import (check_scale, check_z_max, even_steps, result_dtype, sort_thresholds,
+from topoeuler.ops._soft_common import (check_scale, check_z_max, result_dtype, sort_thresholds,
                                         with_grad)
 from topoeuler.ops.ecc import as_grids, finite_range
-from topoeuler.ops.thresholds import resolve_thresholds
+from topoeuler.ops.thresholds import even_steps, resolve_thresholds
 
 
 class SoftECCFunction(torch.autograd.Function):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 
 from topoeuler._backend import backend_for, compiled
-from topoeuler.ops._checks import as_real, check_directions, same_device
-from topoeuler.ops._soft_common import (check_scale, check_z_max, even_steps, result_dtype, sort_thresholds,
+from topoeuler.ops._checks import as_real, check_directions, positive_number, same_device
+from topoeuler.ops._soft_common import (check_scale, check_z_max, result_dtype, sort_thresholds,
                                         with_grad)
-from topoeuler.ops.ect import check_complex, check_radius
-from topoeuler.ops.thresholds import resolve_thresholds
+from topoeuler.ops.ect import check_complex
+from topoeuler.ops.thresholds import even_steps, resolve_thresholds
 
 
 class SoftECTFunction(torch.autograd.Function):
@@ -84,7 +84,7 @@ def soft_ect(pos: torch.Tensor, *simplices: torch.Tensor, directions: torch.Tens
     z_max = check_z_max(z_max, dtype)
     D = v.shape[0]
     if not isinstance(thresholds, torch.Tensor):  # a count: as in ect(), not differentiable
-        r = check_radius(radius) if radius is not None else float(pos.detach().to(torch.float64).norm(dim=1).max())
+        r = positive_number("radius", radius) if radius is not None else float(pos.detach().to(torch.float64).norm(dim=1).max())
         t = resolve_thresholds(thresholds, -r, r, pos, "pos")
     else:
         same_device("pos", pos, thresholds=thresholds)

@@ -38,19 +38,22 @@ def resolve_thresholds(thresholds, lo: float, hi: float, like: torch.Tensor, lik
     return t.to(torch.float64)
 
 
-def threshold_rows(t: torch.Tensor, rows: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The kernels' form of thresholds ``[T]`` or ``[rows, T]``: (values ``[rows, T]``, origin ``[rows]``, inv_step ``[rows]``).
+def even_steps(t: torch.Tensor) -> torch.Tensor:
+    """Step of each row of sorted float64 ``t [rows, T]`` when it is about evenly spaced (to 1e-3 of
+    a step), else 0. It only seeds the kernels' exact search of a value's bin: a guess."""
+    rows, count = t.shape
+    if count < 2:
+        return torch.zeros(rows, dtype=torch.float64, device=t.device)
+    step = (t[:, -1] - t[:, 0]) / (count - 1)
+    ideal = t[:, :1] + torch.arange(count, dtype=torch.float64, device=t.device) * step[:, None]
+    even = ((t - ideal).abs().amax(dim=1) <= 1e-3 * step) & (step > 0)
+    return torch.where(even, step, torch.zeros_like(step)).contiguous()
 
-    ``inv_step`` is ``1/step`` for rows that are evenly spaced (to a relative 1e-6), which only
-    speeds up the kernels' exact search; it is 0 for other rows.
-    """
+
+def threshold_rows(t: torch.Tensor, rows: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The exact kernels' form of thresholds ``[T]`` or ``[rows, T]``: (values ``[rows, T]``,
+    origin ``[rows]``, inv_step ``[rows]``), with ``inv_step = 1 / even_steps`` (0 for uneven rows)."""
     values = t.expand(rows, t.shape[-1]).contiguous()
-    count = values.shape[1]
-    origin = values[:, 0].contiguous()
-    if count == 1:
-        return values, origin, torch.zeros_like(origin)
-    step = (values[:, -1] - values[:, 0]) / (count - 1)
-    ideal = origin[:, None] + torch.arange(count, dtype=torch.float64, device=t.device) * step[:, None]
-    even = ((values - ideal).abs().amax(dim=1) <= 1e-6 * step) & (step > 0)
-    inv_step = torch.where(even, 1.0 / torch.where(step > 0, step, 1.0), torch.zeros_like(step))
-    return values, origin, inv_step.contiguous()
+    step = even_steps(values)
+    inv_step = torch.where(step > 0, 1.0 / torch.where(step > 0, step, torch.ones_like(step)), torch.zeros_like(step))
+    return values, values[:, 0].contiguous(), inv_step.contiguous()
