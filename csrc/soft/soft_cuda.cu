@@ -84,16 +84,9 @@ __global__ void __launch_bounds__(kThreads)
     int64_t lo, hi;
     soft::window(th, d, h, lo, hi);
     if (lo < hi) {
-      const soft::Exponentials e(th, d, h, lo);
-      double acc = 0.0;
-      for (int64_t k = lo; k < hi; ++k) {
-        const double sig = 1.0 / (1.0 + e.at(k)), dsig = sig * (1.0 - sig);
-        acc += go[k] * dsig;
-        if (grad_t) {
-          const double gk = s * sign * dsig * go[k];
-          if (SHARED_T) atomicAdd(s_t + k, gk); else atomicAdd(grad_t + d * T + k, gk);
-        }
-      }
+      const double acc = soft::window_backward(th, d, h, lo, hi, go, sign, grad_t != nullptr, [&](int64_t k, double gk) {
+        if (SHARED_T) atomicAdd(s_t + k, gk); else atomicAdd(grad_t + d * T + k, gk);
+      });
       if (grad_pos || grad_dir) {
         int ties = 0;
         for (int r = 0; r < set.k; ++r) ties += ect_traversal::vertex_height(pos + vertex_of(set, r, m) * dim, dim, v) == h;
@@ -221,16 +214,10 @@ __global__ void __launch_bounds__(kThreads)
     if (lo < hi) {
       const double* go = grad_out + (p / size) * T;
       const double s = th.scale;
-      const soft::Exponentials e(th, 0, (double)value, lo);
-      double acc = 0.0;
-      for (int64_t k = lo; k < hi; ++k) {
-        const double sig = 1.0 / (1.0 + e.at(k)), dsig = sig * (1.0 - sig);
-        acc += go[k] * dsig;
-        if (grad_t) {
-          const double gk = s * w * dsig * go[k];
-          if (SHARED_T) atomicAdd(s_t + k, gk); else atomicAdd(grad_t + k, gk);
-        }
-      }
+      const double acc = soft::window_backward(th, 0, (double)value, lo, hi, go, w, grad_t != nullptr,
+                                               [&](int64_t k, double gk) {
+                                                 if (SHARED_T) atomicAdd(s_t + k, gk); else atomicAdd(grad_t + k, gk);
+                                               });
       if (grad_x) grad_x[p] = -s * w * acc;
     }
   }

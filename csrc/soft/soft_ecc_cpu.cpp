@@ -90,13 +90,8 @@ void backward(const S* x, const GridShape& g, bool t_construction, const soft::S
         int64_t lo, hi;
         soft::window(th, 0, (double)value, lo, hi);
         if (lo >= hi) return;
-        const soft::Exponentials e(th, 0, (double)value, lo);
-        double acc = 0.0;
-        for (int64_t k = lo; k < hi; ++k) {
-          const double sig = 1.0 / (1.0 + e.at(k)), dsig = sig * (1.0 - sig);
-          acc += go[k] * dsig;
-          if (gt) gt[k] += s * weight * dsig * go[k];
-        }
+        const double acc = soft::window_backward(th, 0, (double)value, lo, hi, go, weight, gt != nullptr,
+                                                 [&](int64_t k, double gk) { gt[k] += gk; });
         if (gx) gx[index] = -s * weight * acc;
       };
       const int64_t begin = block * bl.units_per_block, end = std::min(bl.units, begin + bl.units_per_block);

@@ -88,13 +88,8 @@ void backward(const S* pos, const PointCloud& pc, const Simplices* sets, int num
           soft::window(th, d, height, lo, hi);
           if (lo >= hi) return;
           const double* g = grad_out + (graph_of(et::simplex_vertex(set, 0, m)) * D + d) * T;
-          const soft::Exponentials e(th, d, height, lo);
-          double acc = 0.0;
-          for (int64_t k = lo; k < hi; ++k) {
-            const double ek = e.at(k), sig = 1.0 / (1.0 + ek), dsig = sig * (1.0 - sig);
-            acc += g[k] * dsig;
-            if (gt) gt[k] += s * sign * dsig * g[k];
-          }
+          const double acc = soft::window_backward(th, d, height, lo, hi, g, sign, gt != nullptr,
+                                                   [&](int64_t k, double gk) { gt[k] += gk; });
           if (!gh) return;
           // dL/dh of the simplex, split evenly over the vertices attaining the max.
           int ties = 0;

@@ -77,5 +77,25 @@ struct Exponentials {
   TE_HD double at(int64_t k) const { return row ? e0 * row[k] : exp(-scale * (t[k] - h)); }
 };
 
+// The backward over the window [lo, hi) of one cell of value h in row r, whose sign (ECT) or
+// pixel weight (ECC) is w: returns sum_k go[k] * sigmoid'_k, the gradient of the cell's value
+// up to the factor -s * w, and, when with_t, calls add_t(k, s * w * sigmoid'_k * go[k]): the
+// cell's part of the gradient of threshold k (added directly on the CPU, atomically on CUDA).
+#ifdef __CUDACC__
+#pragma nv_exec_check_disable
+#endif
+template <typename AddT>
+TE_HD double window_backward(const SoftThresholds& th, int64_t r, double h, int64_t lo, int64_t hi, const double* go,
+                             double w, bool with_t, AddT&& add_t) {
+  const Exponentials e(th, r, h, lo);
+  double acc = 0.0;
+  for (int64_t k = lo; k < hi; ++k) {
+    const double sig = 1.0 / (1.0 + e.at(k)), dsig = sig * (1.0 - sig);
+    acc += go[k] * dsig;
+    if (with_t) add_t(k, th.scale * w * dsig * go[k]);
+  }
+  return acc;
+}
+
 }  // namespace soft
 }  // namespace topoeuler
