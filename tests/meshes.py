@@ -1,4 +1,5 @@
-"""Small triangulated closed surfaces for tests: (pos [N, 3] float64, face [3, F] int64)."""
+"""Complexes for tests: random batches of graphs with triangles, and small triangulated closed
+surfaces as (pos [N, 3] float64, face [3, F] int64)."""
 import math
 
 import torch
@@ -28,3 +29,16 @@ def torus(n: int = 8, m: int = 5, big: float = 2.0, small: float = 0.7):
         for j in range(m):
             faces += [[idx(i, j), idx(i + 1, j), idx(i + 1, j + 1)], [idx(i, j), idx(i + 1, j + 1), idx(i, j + 1)]]
     return pos.reshape(-1, 3), torch.tensor(faces).T
+
+
+def random_complex(rng, sizes, dim=3, integer=True):
+    """A batch of random graphs + triangles of the given vertex counts (integer coordinates give ties)."""
+    pos, edges, faces, batch, offset = [], [], [], [], 0
+    for g, n in enumerate(sizes):
+        p = torch.randint(-3, 4, (n, dim), generator=rng).double() if integer else torch.randn(n, dim, generator=rng, dtype=torch.float64)
+        pos.append(p)
+        batch.append(torch.full((n,), g))
+        edges.append(torch.randint(0, n, (2, 2 * n), generator=rng) + offset)
+        faces.append(torch.randint(0, n, (3, n), generator=rng) + offset)
+        offset += n
+    return torch.cat(pos), torch.cat(edges, 1), torch.cat(faces, 1), torch.cat(batch)

@@ -4,21 +4,8 @@ import torch
 
 import brute_force
 import topoeuler
-from meshes import edges_of, octahedron, torus
+from meshes import edges_of, octahedron, random_complex, torus
 from topoeuler.ops import reference
-
-
-def random_complex(rng, sizes, dim=3, integer=True):
-    """A batch of random graphs + triangles of the given vertex counts (integer coordinates give ties)."""
-    pos, edges, faces, batch, offset = [], [], [], [], 0
-    for g, n in enumerate(sizes):
-        p = torch.randint(-3, 4, (n, dim), generator=rng).double() if integer else torch.randn(n, dim, generator=rng, dtype=torch.float64)
-        pos.append(p)
-        batch.append(torch.full((n,), g))
-        edges.append(torch.randint(0, n, (2, 2 * n), generator=rng) + offset)
-        faces.append(torch.randint(0, n, (3, n), generator=rng) + offset)
-        offset += n
-    return torch.cat(pos), torch.cat(edges, 1), torch.cat(faces, 1), torch.cat(batch)
 
 
 def brute(pos, simplices, directions, thresholds, batch=None):

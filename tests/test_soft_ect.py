@@ -6,19 +6,7 @@ import torch
 from torch.autograd import gradcheck
 
 import topoeuler
-from meshes import edges_of, octahedron, torus
-
-
-def random_complex(rng, sizes, dim=3):
-    """A batch of random graphs + triangles with continuous coordinates (no ties)."""
-    pos, edges, faces, batch, offset = [], [], [], [], 0
-    for g, n in enumerate(sizes):
-        pos.append(torch.randn(n, dim, generator=rng, dtype=torch.float64))
-        batch.append(torch.full((n,), g))
-        edges.append(torch.randint(0, n, (2, 2 * n), generator=rng) + offset)
-        faces.append(torch.randint(0, n, (3, n), generator=rng) + offset)
-        offset += n
-    return torch.cat(pos), torch.cat(edges, 1), torch.cat(faces, 1), torch.cat(batch)
+from meshes import edges_of, octahedron, random_complex, torus
 
 
 def dense_soft_ect(pos, simplices, v, t, batch, num_graphs, scale):
@@ -41,7 +29,7 @@ KINDS = {"points": lambda e, f: (), "graph": lambda e, f: (e,), "mesh": lambda e
 @pytest.mark.parametrize("kinds", list(KINDS))
 @pytest.mark.parametrize("per_direction", [False, True])
 def test_forward_and_gradients_equal_dense_formula(kinds, per_direction, rng):
-    pos, e, f, batch = random_complex(rng, [5, 9, 1, 7])
+    pos, e, f, batch = random_complex(rng, [5, 9, 1, 7], integer=False)
     simplices = KINDS[kinds](e, f)
     v = torch.randn(6, 3, generator=rng, dtype=torch.float64)
     t = torch.linspace(-4, 4, 23, dtype=torch.float64)
@@ -62,7 +50,7 @@ def test_forward_and_gradients_equal_dense_formula(kinds, per_direction, rng):
 
 @pytest.mark.parametrize("kinds", list(KINDS))
 def test_gradcheck_points_graphs_meshes_unequal_batches(kinds, rng):
-    pos, e, f, batch = random_complex(rng, [4, 6, 1, 3])
+    pos, e, f, batch = random_complex(rng, [4, 6, 1, 3], integer=False)
     simplices = KINDS[kinds](e, f)
     v = torch.randn(3, 3, generator=rng, dtype=torch.float64).requires_grad_()
     pos.requires_grad_()
@@ -75,7 +63,7 @@ def test_gradcheck_points_graphs_meshes_unequal_batches(kinds, rng):
 
 
 def test_gradcheck_learnable_scale_and_unsorted_thresholds(rng):
-    pos, e, f, _ = random_complex(rng, [7])
+    pos, e, f, _ = random_complex(rng, [7], integer=False)
     pos.requires_grad_()
     v = torch.randn(2, 3, generator=rng, dtype=torch.float64).requires_grad_()
     t = torch.tensor([0.5, -1.0, 2.0, 0.0, -2.5], dtype=torch.float64, requires_grad=True)
@@ -104,7 +92,7 @@ def test_ties_split_evenly():
 
 
 def test_tends_to_exact_ect_as_scale_grows(rng):
-    pos, e, f, batch = random_complex(rng, [8, 5, 6])
+    pos, e, f, batch = random_complex(rng, [8, 5, 6], integer=False)
     v = topoeuler.random_directions(5, 3, seed=1, dtype=torch.float64)
     t = torch.linspace(-3.05, 3.05, 31, dtype=torch.float64)
     exact = topoeuler.ect(pos, e, f, directions=v, thresholds=t, batch=batch).double()
@@ -123,7 +111,7 @@ def test_closed_surfaces_at_high_scale():
 
 
 def test_window_equals_dense_evaluation_and_float32(rng):
-    pos, e, f, batch = random_complex(rng, [30, 20])
+    pos, e, f, batch = random_complex(rng, [30, 20], integer=False)
     v = topoeuler.random_directions(8, 3, seed=0, dtype=torch.float64)
     windowed = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, batch=batch, scale=50.0)
     full = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, batch=batch, scale=50.0, z_max=math.inf)
@@ -134,7 +122,7 @@ def test_window_equals_dense_evaluation_and_float32(rng):
 
 
 def test_deterministic_across_thread_counts(rng):
-    pos, e, f, batch = random_complex(rng, [300, 200])
+    pos, e, f, batch = random_complex(rng, [300, 200], integer=False)
     v = topoeuler.random_directions(40, 3, seed=0, dtype=torch.float64)
     threads = torch.get_num_threads()
     results = []
@@ -152,7 +140,7 @@ def test_deterministic_across_thread_counts(rng):
 
 
 def test_bad_input(rng):
-    pos, e, _, _ = random_complex(rng, [5])
+    pos, e, _, _ = random_complex(rng, [5], integer=False)
     v = torch.eye(3, dtype=torch.float64)
     with pytest.raises(ValueError, match="scale"):
         topoeuler.soft_ect(pos, e, directions=v, scale=0.0)
@@ -180,7 +168,7 @@ def test_bad_input(rng):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_matches_cpu(rng):
-    pos, e, f, batch = random_complex(rng, [50, 30, 1, 20])
+    pos, e, f, batch = random_complex(rng, [50, 30, 1, 20], integer=False)
     v = topoeuler.random_directions(16, 3, seed=0, dtype=torch.float64)
     t = (torch.linspace(-3, 3, 24, dtype=torch.float64) + 0.2 * torch.rand(16, 1, generator=rng, dtype=torch.float64))
     for dtype, tol in ((torch.float64, 1e-10), (torch.float32, 1e-4)):

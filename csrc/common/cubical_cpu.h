@@ -32,6 +32,21 @@ void of_row(const double* const* r, int64_t count, bool t_construction, int32_t*
 // Rows (2D) or planes (3D) of a grid: the unit along which work is split.
 inline int64_t grid_units(const GridShape& g) { return g.ndim == 2 ? g.height : g.depth; }
 
+// Grids cut into blocks of whole rows/planes of about 2^16 pixels, so that a single large image
+// still keeps every thread busy; the CPU kernels' work items are (grid, block) pairs.
+struct GridBlocks {
+  static constexpr int64_t kPixelsPerBlock = 1 << 16;
+  int64_t units, grid_size, units_per_block, count;
+  explicit GridBlocks(const GridShape& g)
+      : units(grid_units(g)),
+        grid_size(g.depth * g.height * g.width),
+        units_per_block(std::max<int64_t>(1, kPixelsPerBlock / (grid_size / units))),
+        count((units + units_per_block - 1) / units_per_block) {}
+  // Rows/planes [begin, end) of a block.
+  int64_t begin(int64_t block) const { return block * units_per_block; }
+  int64_t end(int64_t block) const { return std::min(units, begin(block) + units_per_block); }
+};
+
 // Buffers for walking grids of one shape; reuse one walker for many grids on a thread.
 //
 // Rows are padded with one +inf column on each side (pitch W + 2) and handled in chunks: the

@@ -10,23 +10,19 @@
 namespace topoeuler {
 namespace {
 
-// Grids are cut into blocks of whole rows/planes of about this many pixels, so that a single
-// large image still keeps every thread busy; each block has its own histogram.
-constexpr int64_t kPixelsPerBlock = 1 << 16;
-
 template <typename S>
 void ecc_histogram(const S* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* hist) {
-  const int64_t T = th.count, units = grid_units(g);
-  const int64_t grid_size = g.depth * g.height * g.width, unit_size = grid_size / units;
-  const int64_t units_per_block = std::max<int64_t>(1, kPixelsPerBlock / unit_size);
-  const int64_t blocks = (units + units_per_block - 1) / units_per_block;
-  // One block per grid writes straight into the output; otherwise blocks are summed after.
+  const int64_t T = th.count;
+  const GridBlocks bl(g);
+  const int64_t blocks = bl.count;
+  // Each block has its own histogram; one block per grid writes straight into the output,
+  // otherwise blocks are summed after.
   std::vector<int64_t> partial(blocks > 1 ? g.batch * blocks * T : 0, 0);
   at::parallel_for(0, g.batch * blocks, 1, [&](int64_t first, int64_t last) {
     GridWalker<S> walker(g);
     for (int64_t item = first; item < last; ++item) {
       const int64_t b = item / blocks, block = item % blocks;
-      const S* grid = x + b * grid_size;
+      const S* grid = x + b * bl.grid_size;
       int64_t* h = blocks > 1 ? partial.data() + item * T : hist + b * T;
       auto load = [&](int64_t z, int64_t y, S* row) {
         std::copy_n(grid + (z * g.height + y) * g.width, g.width, row);
@@ -35,8 +31,7 @@ void ecc_histogram(const S* x, const GridShape& g, bool t_construction, const Th
         const int64_t k = threshold_bin(th, 0, (double)value);
         if (k < T) h[k] += weight;
       };
-      const int64_t begin = block * units_per_block, end = std::min(units, begin + units_per_block);
-      walker.walk(begin, end, t_construction, load, visit);
+      walker.walk(bl.begin(block), bl.end(block), t_construction, load, visit);
     }
   });
   if (blocks > 1) {

@@ -15,22 +15,10 @@
 namespace topoeuler {
 namespace {
 
-constexpr int64_t kPixelsPerBlock = 1 << 16;
-
-struct Blocks {
-  int64_t units, units_per_block, count, grid_size;
-  explicit Blocks(const GridShape& g) {
-    units = grid_units(g);
-    grid_size = g.depth * g.height * g.width;
-    units_per_block = std::max<int64_t>(1, kPixelsPerBlock / (grid_size / units));
-    count = (units + units_per_block - 1) / units_per_block;
-  }
-};
-
 template <typename S>
 void forward(const S* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th, double* out) {
   const int64_t T = th.count;
-  const Blocks bl(g);
+  const GridBlocks bl(g);
   // Per block: T window sums followed by T + 1 steps.
   std::vector<double> partial(g.batch * bl.count * (2 * T + 1), 0.0);
   at::parallel_for(0, g.batch * bl.count, 1, [&](int64_t first, int64_t last) {
@@ -50,8 +38,7 @@ void forward(const S* x, const GridShape& g, bool t_construction, const soft::So
         }
         step[hi] += weight;
       };
-      const int64_t begin = block * bl.units_per_block, end = std::min(bl.units, begin + bl.units_per_block);
-      walker.walk(begin, end, t_construction, load, visit);
+      walker.walk(bl.begin(block), bl.end(block), t_construction, load, visit);
     }
   });
   at::parallel_for(0, g.batch, 1, [&](int64_t first, int64_t last) {
@@ -75,7 +62,7 @@ void backward(const S* x, const GridShape& g, bool t_construction, const soft::S
               const double* grad_out, double* grad_x, double* grad_t) {
   const int64_t T = th.count;
   const double s = th.scale;
-  const Blocks bl(g);
+  const GridBlocks bl(g);
   std::vector<double> partial(grad_t ? g.batch * bl.count * T : 0, 0.0);
   at::parallel_for(0, g.batch * bl.count, 1, [&](int64_t first, int64_t last) {
     GridWalker<S> walker(g);
@@ -94,8 +81,7 @@ void backward(const S* x, const GridShape& g, bool t_construction, const soft::S
                                                  [&](int64_t k, double gk) { gt[k] += gk; });
         if (gx) gx[index] = -s * weight * acc;
       };
-      const int64_t begin = block * bl.units_per_block, end = std::min(bl.units, begin + bl.units_per_block);
-      walker.walk(begin, end, t_construction, load, visit);
+      walker.walk(bl.begin(block), bl.end(block), t_construction, load, visit);
     }
   });
   if (grad_t) {
