@@ -88,6 +88,30 @@ def test_int_thresholds_span_finite_range():
     assert curve.tolist() == expected
 
 
+def binning_cases():
+    """Threshold rows that the kernels bin by guess + correction (even, nearly even) or by bisection."""
+    even = torch.linspace(-3.0, 5.0, 41, dtype=torch.float64)
+    step = float(even[1] - even[0])
+    nearly = even + torch.linspace(-4e-4, 4e-4, 41, dtype=torch.float64).flip(0) * step  # within 1e-3 step
+    uneven = even + 0.3 * step * torch.sin(torch.arange(41.0, dtype=torch.float64))
+    far = 2.0**42 + torch.arange(41, dtype=torch.float64)  # |t| > 2**40 steps: bisection
+    return [even, nearly, uneven, far, torch.tensor([0.5], dtype=torch.float64)]
+
+
+@pytest.mark.parametrize("case", range(5))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_one_pixel_grids_are_binned_exactly(case, dtype, rng):
+    """The ECC of a 1 x 1 grid of value v is [v <= t_k]: its first 1 is v's bin, compared with searchsorted."""
+    t = binning_cases()[case]
+    near = torch.cat([t, t.nextafter(t.new_tensor(float("inf"))), t.nextafter(t.new_tensor(-float("inf")))])
+    spread = t[0] + (t[-1] - t[0] + 2) * torch.rand(500, generator=rng, dtype=torch.float64) - 1
+    special = torch.tensor([float("inf"), -float("inf"), 1e300, -1e300], dtype=torch.float64)
+    v = torch.cat([near, spread, special]).to(dtype)
+    curve = topoeuler.ecc(v[:, None, None], t)
+    expected = (v.double()[:, None] <= t).long()  # independent of the kernels' binning
+    assert torch.equal(curve, expected)
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.int32, torch.int64, torch.uint8])
 def test_dtypes_are_converted_exactly(dtype, rng):
     x = torch.randint(0, 6, (4, 9, 8), generator=rng)

@@ -39,14 +39,18 @@ def resolve_thresholds(thresholds, lo: float, hi: float, like: torch.Tensor, lik
 
 
 def even_steps(t: torch.Tensor) -> torch.Tensor:
-    """Step of each row of sorted float64 ``t [rows, T]`` when it is about evenly spaced (to 1e-3 of
-    a step), else 0. It only seeds the kernels' exact search of a value's bin: a guess."""
+    """Step of each row of sorted float64 ``t [rows, T]`` when it is about evenly spaced (every
+    threshold within 1e-3 of a step of ``t_0 + k * step``, and ``|t| < 2**40`` steps), else 0.
+
+    On such rows the kernels guess a value's bin as ``ceil((v - t_0) / step)``, which is then off by
+    at most one, and correct it exactly with two comparisons; other rows are searched by bisection.
+    """
     rows, count = t.shape
     if count < 2:
         return torch.zeros(rows, dtype=torch.float64, device=t.device)
     step = (t[:, -1] - t[:, 0]) / (count - 1)
     ideal = t[:, :1] + torch.arange(count, dtype=torch.float64, device=t.device) * step[:, None]
-    even = ((t - ideal).abs().amax(dim=1) <= 1e-3 * step) & (step > 0)
+    even = ((t - ideal).abs().amax(dim=1) <= 1e-3 * step) & (step > 0) & (t.abs().amax(dim=1) < 2.0**40 * step)
     return torch.where(even, step, torch.zeros_like(step)).contiguous()
 
 
