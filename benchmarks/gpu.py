@@ -4,7 +4,7 @@ Cases: one 8192 x 8192 float32 image (uniform noise, seed 0: nearly every pixel 
 weight) at T = 256, and 65536 MNIST-sized 28 x 28 images (the 5000 real digits of
 ``topoeuler.datasets.load_mnist`` repeated) at T = 64, both V-construction.
 
-Per case: the compiled CUDA kernel alone (``_C.ecc_histogram`` on prepared thresholds), timed
+Per case: the compiled CUDA kernel alone (``_C.ecc_curves`` on prepared thresholds), timed
 with CUDA events after warm-up, min of ``--repeat`` runs; its rate in Gpixel/s and in GB/s of
 input read once (4 bytes per pixel), also as a fraction of the card's peak memory bandwidth;
 the public ``topoeuler.ecc`` end to end (input checks, thresholds, kernel, cumulative sum);
@@ -126,10 +126,10 @@ def main(argv=None) -> int:
         rows_cpu, rows_gpu = threshold_rows(t_cpu, 1), threshold_rows(t_cpu.to(device), 1)
 
         def kernel():
-            return kernels.ecc_histogram(grids, 2, False, *rows_gpu)
+            return kernels.ecc_curves(grids, 2, False, *rows_gpu)
 
         def cpu_kernel():
-            return kernels.ecc_histogram(grids_cpu, 2, False, *rows_cpu)
+            return kernels.ecc_curves(grids_cpu, 2, False, *rows_cpu)
 
         x, t = x_cpu.to(device), t_cpu.to(device)
         kernel_ms = cuda_ms(kernel, args.repeat, args.warmup)
@@ -137,7 +137,7 @@ def main(argv=None) -> int:
         extra = peak_extra_bytes(kernel)
         host_ms = cpu_ms(cpu_kernel, args.cpu_repeat)
         if not torch.equal(kernel().cpu(), cpu_kernel()):
-            raise AssertionError(f"{name}: the CUDA and CPU histograms differ")
+            raise AssertionError(f"{name}: the CUDA and CPU curves differ")
         bandwidth = 4 * pixels / (kernel_ms * 1e-3)
         row = {
             "case": name, "data": data, "pixels": f"{pixels / 1e6:.1f} M", "T": count,
@@ -160,10 +160,10 @@ def main(argv=None) -> int:
         f"peak memory bandwidth {'unknown' if peak is None else f'{peak / 1e12:.2f} TB/s'} ({peak_source}). "
         f"torch {torch.__version__}, CUDA {torch.version.cuda}, topoeuler {topoeuler.__version__}.",
         "",
-        f"Kernel: `_C.ecc_histogram` (V-construction), CUDA events, min of {args.repeat} runs after "
+        f"Kernel: `_C.ecc_curves` (V-construction), CUDA events, min of {args.repeat} runs after "
         f"{args.warmup} warm-up runs. GB/s counts the input read once (4 bytes/pixel). `ecc()` is the "
         "public call end to end. Peak CUDA memory: one kernel call, beyond its input. The CPU kernel "
-        f"ran on the same data (min of {args.cpu_repeat} runs); its histograms equal the GPU's.",
+        f"ran on the same data (min of {args.cpu_repeat} runs); its curves equal the GPU's.",
         "",
         "| " + " | ".join(header) + " |",
         "|" + "|".join("---" for _ in header) + "|",

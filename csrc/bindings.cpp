@@ -3,8 +3,10 @@
 // in topoeuler/ops; the checks here guard the kernels' contracts.
 #include <torch/extension.h>
 
+#include <string>
 #include <vector>
 
+#include "common/bins_cpu.h"
 #include "ecc/ecc.h"
 #include "ect/ect.h"
 #include "image_ect/image_ect.h"
@@ -26,6 +28,17 @@ bool has_cuda() {
 #else
   return false;
 #endif
+}
+
+// The vectorised CPU binning's instruction set (bins_cpu.h), by name.
+const char* const kIsaNames[] = {"scalar", "avx2", "avx512"};
+
+std::string cpu_isa() { return kIsaNames[(int)te::bins::active_isa()]; }
+
+std::string set_cpu_isa_cap(const std::string& name) {
+  for (int i = 0; i < 3; ++i)
+    if (name == kIsaNames[i]) return kIsaNames[(int)te::bins::set_isa_cap((te::bins::Isa)i)];
+  TORCH_CHECK(false, "isa must be one of scalar, avx2, avx512, got ", name);
 }
 
 void check(const Tensor& t, const char* name, const Tensor& like, at::ScalarType dtype) {
@@ -115,22 +128,22 @@ Complex complex_of(const Tensor& pos, const c10::optional<Tensor>& batch, int64_
 }
 
 // ECC histogram [B, T]: hist[b, k] = sum of weights of grid b's pixels in bin k.
-Tensor ecc_histogram(const Tensor& x, int64_t ndim, bool t_construction, const Tensor& thresholds,
-                     const Tensor& origin, const Tensor& inv_step) {
+Tensor ecc_curves(const Tensor& x, int64_t ndim, bool t_construction, const Tensor& thresholds, const Tensor& origin,
+                  const Tensor& inv_step) {
   check_real(x, "x");
   const te::GridShape g = grid_of(x, ndim);
   const te::Thresholds th = thresholds_of(thresholds, origin, inv_step, x);
   TORCH_CHECK(thresholds.size(0) == 1, "the ECC takes one row of thresholds");
-  Tensor hist = torch::zeros({g.batch, th.count}, x.options().dtype(torch::kInt64));
-  if (g.batch == 0) return hist;
-  int64_t* h = hist.data_ptr<int64_t>();
+  const auto options = x.options().dtype(torch::kInt64);
+  if (g.batch == 0) return torch::zeros({g.batch, th.count}, options);
+  Tensor curve = x.is_cuda() ? torch::zeros({g.batch, th.count}, options) : torch::empty({g.batch, th.count}, options);
+  int64_t* c = curve.data_ptr<int64_t>();
   launch(
-      x, [&](const auto* p) { te::ecc_histogram_cpu(p, g, t_construction, th, h); },
-      [&](const auto* p, void* stream) { te::ecc_histogram_cuda(p, g, t_construction, th, h, stream); });
-  return hist;
+      x, [&](const auto* p) { te::ecc_curves_cpu(p, g, t_construction, th, c); },
+      [&](const auto* p, void* stream) { te::ecc_histogram_cuda(p, g, t_construction, th, c, stream); });
+  return x.is_cuda() ? curve.cumsum_(1) : curve;  // CUDA: the histogram's cumulative sum
 }
 
-// Image ECT histogram [B, D, T] of the foreground mask [B, depth, H, W] (uint8).
 Tensor image_ect_histogram(const Tensor& mask, int64_t ndim, const Tensor& directions, bool t_construction,
                            const Tensor& thresholds, const Tensor& origin, const Tensor& inv_step) {
   check(mask, "mask", mask, torch::kUInt8);
@@ -312,7 +325,9 @@ std::vector<Tensor> soft_ecc_backward(const Tensor& x, int64_t ndim, bool t_cons
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.doc() = "topoeuler compiled kernels (CPU, and CUDA when built with it)";
   m.def("has_cuda", &has_cuda, "whether the CUDA kernels were compiled in");
-  m.def("ecc_histogram", &ecc_histogram, "ECC histogram [B, T] of grids [B, depth, H, W]");
+  m.def("cpu_isa", &cpu_isa, "the instruction set of the vectorised CPU binning: scalar, avx2 or avx512");
+  m.def("set_cpu_isa_cap", &set_cpu_isa_cap, "limits the CPU binning's instruction set (for tests); returns the previous cap");
+  m.def("ecc_curves", &ecc_curves, "ECC [B, T] (int64) of grids [B, depth, H, W]");
   m.def("image_ect_histogram", &image_ect_histogram, "image ECT histogram [B, D, T] of masks [B, depth, H, W]");
   m.def("ect_histogram", &ect_histogram, "ECT histogram [B, D, T] of embedded simplicial complexes");
   m.def("soft_ect_forward", &soft_ect_forward, "soft ECT [B, D, T] (float64), fused windowed kernel");

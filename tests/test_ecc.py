@@ -89,19 +89,31 @@ def test_int_thresholds_span_finite_range():
 
 
 def binning_cases():
-    """Threshold rows that the kernels bin by guess + correction (even, nearly even) or by bisection."""
+    """Threshold rows that the kernels bin by guess + correction (even, nearly even; guessed in float or,
+    far from 0, in double) or by bisection (uneven, or beyond 2**40 steps from 0)."""
     even = torch.linspace(-3.0, 5.0, 41, dtype=torch.float64)
     step = float(even[1] - even[0])
     nearly = even + torch.linspace(-4e-4, 4e-4, 41, dtype=torch.float64).flip(0) * step  # within 1e-3 step
+    offset = 2.0**25 + 2 * torch.arange(41, dtype=torch.float64)  # 2**24 steps from 0: no float guess
     uneven = even + 0.3 * step * torch.sin(torch.arange(41.0, dtype=torch.float64))
-    far = 2.0**42 + torch.arange(41, dtype=torch.float64)  # |t| > 2**40 steps: bisection
-    return [even, nearly, uneven, far, torch.tensor([0.5], dtype=torch.float64)]
+    far = 2.0**42 + torch.arange(41, dtype=torch.float64)
+    return [even, nearly, offset, uneven, far, torch.linspace(0, 1, 300, dtype=torch.float64),
+            torch.tensor([0.5], dtype=torch.float64)]
 
 
-@pytest.mark.parametrize("case", range(5))
+@pytest.fixture(params=["avx512", "avx2", "scalar"])
+def cpu_isa(request):
+    """Runs a test with the CPU binning limited to one instruction set (the best the CPU has, up to it)."""
+    kernels = _backend.compiled()
+    previous = kernels.set_cpu_isa_cap(request.param)
+    yield request.param
+    kernels.set_cpu_isa_cap(previous)
+
+
+@pytest.mark.parametrize("case", range(7))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_one_pixel_grids_are_binned_exactly(case, dtype, rng):
-    """The ECC of a 1 x 1 grid of value v is [v <= t_k]: its first 1 is v's bin, compared with searchsorted."""
+def test_one_pixel_grids_are_binned_exactly(case, dtype, cpu_isa, rng):
+    """The ECC of a 1 x 1 grid of value v is [v <= t_k]: its first 1 is v's bin, compared with a direct test."""
     t = binning_cases()[case]
     near = torch.cat([t, t.nextafter(t.new_tensor(float("inf"))), t.nextafter(t.new_tensor(-float("inf")))])
     spread = t[0] + (t[-1] - t[0] + 2) * torch.rand(500, generator=rng, dtype=torch.float64) - 1
@@ -110,6 +122,13 @@ def test_one_pixel_grids_are_binned_exactly(case, dtype, rng):
     curve = topoeuler.ecc(v[:, None, None], t)
     expected = (v.double()[:, None] <= t).long()  # independent of the kernels' binning
     assert torch.equal(curve, expected)
+
+
+@pytest.mark.parametrize("construction", ["V", "T"])
+def test_every_cpu_isa_matches_brute_force(construction, cpu_isa, rng):
+    """Grids wide enough for the vector loops (16 and 8 values per step) and their scalar tails."""
+    x = tied_grid((3, 9, 37), rng)
+    assert brute(x, construction).tolist() == topoeuler.ecc(x, THRESHOLDS, construction=construction).tolist()
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.int32, torch.int64, torch.uint8])

@@ -2,16 +2,19 @@
 //
 // GridWalker<S>::walk visits every pixel/voxel of one grid whose charging weight c(p) (see
 // cubical.h) is non-zero, as visit(linear index in the grid, value, weight). Values come from
-// load(z, y, row): it writes the `width` values of row y of plane z (NaN-free). Rows outside
-// the grid read as +inf. Every row is loaded once into buffers padded with +inf, so that the
-// neighbourhood of every pixel needs no bounds checks; the weights of many pixels are computed
-// first, by a loop the compiler vectorises (with an AVX2 clone picked at run time on x86-64),
-// then the few non-zero ones are visited.
+// load(z, y, row): it writes the `width` values of row y of plane z (NaN-free). S is a float
+// type (values) or an unsigned integer type (keys: threshold bins, whose order is the values'
+// as far as the ECC can tell). Rows outside the grid read as pad<S>() (+inf, or the largest
+// key). Every row is loaded once into buffers padded with pad<S>(), so that the neighbourhood
+// of every pixel needs no bounds checks; the int8 weights of many pixels are computed first,
+// by a loop the compiler vectorises (with an AVX2 clone picked at run time on x86-64; byte
+// keys fill 32 lanes), then the few non-zero ones are visited.
 #pragma once
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "common/cubical.h"
@@ -23,11 +26,25 @@ namespace topoeuler {
 // neighbours above, level, below (pitch apart). 3D: r[3 * dz + dy] likewise for the nine
 // rows of the neighbourhood.
 namespace row_weights {
-void of_row(const float* up, const float* mid, const float* down, int64_t count, bool t_construction, int32_t* w);
-void of_row(const double* up, const double* mid, const double* down, int64_t count, bool t_construction, int32_t* w);
-void of_row(const float* const* r, int64_t count, bool t_construction, int32_t* w);
-void of_row(const double* const* r, int64_t count, bool t_construction, int32_t* w);
+void of_row(const float* up, const float* mid, const float* down, int64_t count, bool t_construction, int8_t* w);
+void of_row(const double* up, const double* mid, const double* down, int64_t count, bool t_construction, int8_t* w);
+void of_row(const uint8_t* up, const uint8_t* mid, const uint8_t* down, int64_t count, bool t_construction, int8_t* w);
+void of_row(const uint16_t* up, const uint16_t* mid, const uint16_t* down, int64_t count, bool t_construction,
+            int8_t* w);
+void of_row(const uint32_t* up, const uint32_t* mid, const uint32_t* down, int64_t count, bool t_construction,
+            int8_t* w);
+void of_row(const float* const* r, int64_t count, bool t_construction, int8_t* w);
+void of_row(const double* const* r, int64_t count, bool t_construction, int8_t* w);
+void of_row(const uint8_t* const* r, int64_t count, bool t_construction, int8_t* w);
+void of_row(const uint16_t* const* r, int64_t count, bool t_construction, int8_t* w);
+void of_row(const uint32_t* const* r, int64_t count, bool t_construction, int8_t* w);
 }  // namespace row_weights
+
+// The value outside the grid: +inf for values, the largest key for keys (above every bin).
+template <typename S>
+constexpr S pad() {
+  return std::is_floating_point<S>::value ? std::numeric_limits<S>::infinity() : std::numeric_limits<S>::max();
+}
 
 // Rows (2D) or planes (3D) of a grid: the unit along which work is split.
 inline int64_t grid_units(const GridShape& g) { return g.ndim == 2 ? g.height : g.depth; }
@@ -61,7 +78,7 @@ class GridWalker {
         pitch_(g.width + 2),
         chunk_(g.ndim == 2 ? std::max<int64_t>(1, std::min<int64_t>(g.height, kChunkPositions / pitch_)) : g.height),
         slab_((chunk_ + 2) * pitch_),
-        buffer_((g.ndim == 2 ? 1 : 3) * slab_, std::numeric_limits<S>::infinity()),
+        buffer_((g.ndim == 2 ? 1 : 3) * slab_, pad<S>()),
         weight_(chunk_ * pitch_ + 8) {}  // + 8: visit_row reads whole words
 
   // Visits the pixels of rows (2D) or planes (3D) [begin, end) of one grid.
@@ -111,44 +128,49 @@ class GridWalker {
     }
   }
 
-  // Row y of a 2D grid (its padding stays +inf), or +inf when y is outside the grid.
+  // Row y of a 2D grid (its padding stays pad<S>()), or all pad<S>() when y is outside the grid.
   template <typename Load>
   void fill_row(S* row, int64_t y, Load& load) {
     if (y < 0 || y >= g_.height) {
-      std::fill(row, row + pitch_, std::numeric_limits<S>::infinity());
+      std::fill(row, row + pitch_, pad<S>());
     } else {
       load(int64_t(0), y, row + 1);
     }
   }
 
-  // Plane z of a 3D grid into a padded plane, or +inf when z is outside the grid.
+  // Plane z of a 3D grid into a padded plane, or all pad<S>() when z is outside the grid.
   template <typename Load>
   void fill_plane(S* plane, int64_t z, Load& load) {
     if (z < 0 || z >= g_.depth) {
-      std::fill(plane, plane + slab_, std::numeric_limits<S>::infinity());
+      std::fill(plane, plane + slab_, pad<S>());
     } else {
       for (int64_t y = 0; y < g_.height; ++y) load(z, y, plane + (y + 1) * pitch_ + 1);
     }
   }
 
   // Visits the pixels of one row: values[j] is pixel j, its weight is weight_[first_weight + j].
-  // Most weights are 0 (flat or monotone regions): eight of them are tested at once.
+  // Most weights are 0 (flat or monotone regions): eight are read as one word, whose non-zero
+  // bytes are then visited one by one (little-endian: byte b of the word is weight j0 + b).
   template <typename Visit>
   void visit_row(int64_t first, const S* values, int64_t first_weight, Visit& visit) {
-    const int32_t* w = weight_.data() + first_weight;
+    constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kHigh = 0x8080808080808080ULL;
+    const int8_t* w = weight_.data() + first_weight;
     for (int64_t j0 = 0; j0 < g_.width; j0 += 8) {
-      uint64_t words[4];
-      std::memcpy(words, w + j0, 32);
-      if ((words[0] | words[1] | words[2] | words[3]) == 0) continue;
-      for (int64_t j = j0; j < std::min(j0 + 8, g_.width); ++j)
-        if (w[j] != 0) visit(first + j, values[j], w[j]);
+      uint64_t word;
+      std::memcpy(&word, w + j0, 8);
+      if (g_.width - j0 < 8) word &= ~uint64_t(0) >> (8 * (8 + j0 - g_.width));  // bytes past the row
+      uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh;  // bit 7 of each non-zero byte
+      for (; nonzero; nonzero &= nonzero - 1) {
+        const int64_t j = j0 + (__builtin_ctzll(nonzero) >> 3);
+        visit(first + j, values[j], (int)w[j]);
+      }
     }
   }
 
   GridShape g_;
   int64_t pitch_, chunk_, slab_;
   std::vector<S> buffer_;
-  std::vector<int32_t> weight_;
+  std::vector<int8_t> weight_;
 };
 
 }  // namespace topoeuler

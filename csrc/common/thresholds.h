@@ -14,9 +14,8 @@
 namespace topoeuler {
 
 // Thresholds of `rows` rows (one per direction for the ECT, one row for the ECC).
-// Each row is finite and strictly increasing. `inv_step[r]` is 1/step where row r is evenly
-// spaced, which makes a guess that the exact search below corrects by a step or two;
-// it is 0 for other rows, which are then searched by bisection.
+// Each row is finite and sorted. `inv_step[r]` is 1/step where row r is evenly spaced (see
+// even_bin), 0 for other rows, which are then searched by bisection.
 struct Thresholds {
   const double* values;    // [rows, count]
   const double* origin;    // [rows]  values[r, 0]
@@ -46,27 +45,28 @@ TE_HD int64_t first_at_least(const double* t, int64_t T, double v, bool strict, 
   return lo;
 }
 
+// The bin of a value v on an evenly spaced row t[0..T) (every threshold within 1e-3 of a step
+// of t_0 + k * step, and |t| < 2^40 steps: see even_steps in ops/thresholds.py). With
+// u = (v - t_0) / step, the nearest index j = round(u), clamped to [0, T), satisfies
+// t_(j-1) < v <= t_(j+1), so the bin is j or j + 1, decided by one comparison with t_j.
+// Branch-free, so that loops over values vectorise (one gather). v = +-inf gives T / 0; v must
+// not be NaN.
+TE_HD int64_t even_bin(const double* t, int64_t T, double origin, double inv_step, double v) {
+  double u = (v - origin) * inv_step;
+  u = u > 0.0 ? u : 0.0;
+  u = u < (double)(T - 1) ? u : (double)(T - 1);
+  const int32_t j = (int32_t)(u + 0.5);
+  return j + (int32_t)(v > t[j]);
+}
+
 // The bin of a cell of value v in row r: the index of the first threshold >= v, or T when
 // there is none. A cell in bin k is counted at thresholds k..T-1, which is the `<=` rule of
 // SPEC section 1. -inf falls in bin 0, +inf in bin T (never counted). v must not be NaN.
-//
-// On an evenly spaced row (inv_step[r] > 0: every threshold within 1e-3 of a step of
-// t_0 + k * step, and |t| < 2^40 steps, so that the guess below is off by less than one bin)
-// the guess g = ceil((v - t_0) / step) in [0, T] is within one of the bin, and one comparison
-// on each side makes it exact: branch-free, so that loops over values vectorise (two gathers).
-// Other rows are searched by bisection.
+// Evenly spaced rows (inv_step[r] > 0) use even_bin, others bisection.
 TE_HD int64_t threshold_bin(const Thresholds& th, int64_t r, double v) {
-  const int64_t T = th.count;
-  const double* t = th.values + r * T;
+  const double* t = th.values + r * th.count;
   const double inv = th.inv_step[r];
-  if (!(inv > 0.0)) return first_at_least(t, T, v, false);
-  double u = ceil((v - th.origin[r]) * inv);
-  u = u > 0.0 ? u : 0.0;  // NaN (v = +-inf on an empty range) goes to 0: corrected below
-  u = u < (double)T ? u : (double)T;
-  const int32_t g = (int32_t)u, last = (int32_t)T - 1;
-  const int32_t below = g - 1 > 0 ? g - 1 : 0, at = g < last ? g : last;
-  const int32_t k = g - (int32_t)(v <= t[below]) + (int32_t)(v > t[at]);  // in [g - 1, g + 1]
-  return k < 0 ? 0 : (k > (int32_t)T ? T : k);
+  return inv > 0.0 ? even_bin(t, th.count, th.origin[r], inv, v) : first_at_least(t, th.count, v, false);
 }
 
 }  // namespace topoeuler

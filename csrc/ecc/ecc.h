@@ -12,15 +12,16 @@ struct GridShape {
   int ndim;  // 2 or 3
 };
 
-// hist[b, k] += sum of the weights c(p) of the pixels of grid b whose bin is k (k < T);
-// the ECC is its cumulative sum over k. `hist` is [B, T] int64 and must be zeroed.
+// curve[b, k] = ECC of grid b at threshold k: the cumulative sum over bins <= k of the weights
+// c(p) of the pixels of grid b (cubical.h). `curve` is [B, T] int64; every entry is written.
 // `thresholds` has one row.
-void ecc_histogram_cpu(const float* x, const GridShape& shape, bool t_construction, const Thresholds& thresholds,
-                       int64_t* hist);
-void ecc_histogram_cpu(const double* x, const GridShape& shape, bool t_construction, const Thresholds& thresholds,
-                       int64_t* hist);
+void ecc_curves_cpu(const float* x, const GridShape& shape, bool t_construction, const Thresholds& thresholds,
+                    int64_t* curve);
+void ecc_curves_cpu(const double* x, const GridShape& shape, bool t_construction, const Thresholds& thresholds,
+                    int64_t* curve);
 
-// Same contract on CUDA device pointers (thresholds too), enqueued on `stream` (a cudaStream_t).
+// The histogram on CUDA device pointers (thresholds too), enqueued on `stream` (a cudaStream_t):
+// hist[b, k] += the weights of the pixels of grid b in bin k; `hist` [B, T] int64 must be zeroed.
 void ecc_histogram_cuda(const float* x, const GridShape& shape, bool t_construction, const Thresholds& thresholds,
                         int64_t* hist, void* stream);
 void ecc_histogram_cuda(const double* x, const GridShape& shape, bool t_construction, const Thresholds& thresholds,

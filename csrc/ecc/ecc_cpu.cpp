@@ -1,56 +1,76 @@
-// CPU kernel of the exact ECC: one histogram update per pixel/voxel of non-zero weight.
+// CPU kernel of the exact ECC: pixels are binned first (bins_cpu.h), then the grid traversal
+// compares bins and makes one histogram update per pixel/voxel of non-zero weight; the curve
+// is the histogram's cumulative sum, taken here.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <numeric>
 #include <vector>
 
+#include "common/bins_cpu.h"
 #include "common/cubical_cpu.h"
 #include "ecc/ecc.h"
 
 namespace topoeuler {
 namespace {
 
-template <typename S>
-void ecc_histogram(const S* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* hist) {
+template <typename S, typename K>
+void ecc_curves(const S* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* curve) {
   const int64_t T = th.count;
+  const bins::Row row(th, 0);
   const GridBlocks bl(g);
-  const int64_t blocks = bl.count;
-  // Each block has its own histogram; one block per grid writes straight into the output,
-  // otherwise blocks are summed after.
+  const int64_t blocks = bl.count, unit = bl.grid_size / bl.units;  // pixels per row (2D) / plane (3D)
+  // Each block has its own histogram; one block per grid writes its curve straight into the
+  // output, otherwise the blocks' histograms are summed after.
   std::vector<int64_t> partial(blocks > 1 ? g.batch * blocks * T : 0, 0);
   at::parallel_for(0, g.batch * blocks, 1, [&](int64_t first, int64_t last) {
-    GridWalker<S> walker(g);
+    GridWalker<K> walker(g);
+    std::vector<K> keys((std::min(bl.units_per_block, bl.units) + 2) * unit);  // the block's bins, a row/plane either side
+    std::vector<int64_t> counts(T + 1);  // by bin; bin T (never counted) takes the keys >= T, branch-free
     for (int64_t item = first; item < last; ++item) {
       const int64_t b = item / blocks, block = item % blocks;
-      const S* grid = x + b * bl.grid_size;
-      int64_t* h = blocks > 1 ? partial.data() + item * T : hist + b * T;
-      auto load = [&](int64_t z, int64_t y, S* row) {
-        std::copy_n(grid + (z * g.height + y) * g.width, g.width, row);
+      const int64_t lo = std::max<int64_t>(bl.begin(block) - 1, 0), hi = std::min(bl.end(block) + 1, bl.units);
+      bins::of_values(x + b * bl.grid_size + lo * unit, (hi - lo) * unit, row, keys.data());
+      auto load = [&](int64_t z, int64_t y, K* out) {
+        std::copy_n(keys.data() + (z * g.height + y) * g.width - lo * unit, g.width, out);
       };
-      auto visit = [&](int64_t, S value, int weight) {
-        const int64_t k = threshold_bin(th, 0, (double)value);
-        if (k < T) h[k] += weight;
-      };
+      int64_t* c = counts.data();
+      auto visit = [c, T](int64_t, K key, int weight) { c[std::min<int64_t>(key, T)] += weight; };
+      std::fill(counts.begin(), counts.end(), 0);
       walker.walk(bl.begin(block), bl.end(block), t_construction, load, visit);
+      if (blocks > 1) {
+        std::copy_n(counts.data(), T, partial.data() + item * T);
+      } else {
+        std::partial_sum(counts.data(), counts.data() + T, curve + b * T);
+      }
     }
   });
   if (blocks > 1) {
     at::parallel_for(0, g.batch, 1, [&](int64_t first, int64_t last) {
-      for (int64_t b = first; b < last; ++b)
-        for (int64_t block = 0; block < blocks; ++block)
-          for (int64_t k = 0; k < T; ++k) hist[b * T + k] += partial[(b * blocks + block) * T + k];
+      for (int64_t b = first; b < last; ++b) {
+        int64_t acc = 0;
+        for (int64_t k = 0; k < T; ++k) {
+          for (int64_t block = 0; block < blocks; ++block) acc += partial[(b * blocks + block) * T + k];
+          curve[b * T + k] = acc;
+        }
+      }
     });
   }
 }
 
-}  // namespace
-
-void ecc_histogram_cpu(const float* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* hist) {
-  ecc_histogram(x, g, t_construction, th, hist);
+template <typename S>
+void ecc_curves_of(const S* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* curve) {
+  bins::with_key_type(th.count, [&](auto key) { ecc_curves<S, decltype(key)>(x, g, t_construction, th, curve); });
 }
 
-void ecc_histogram_cpu(const double* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* hist) {
-  ecc_histogram(x, g, t_construction, th, hist);
+}  // namespace
+
+void ecc_curves_cpu(const float* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* curve) {
+  ecc_curves_of(x, g, t_construction, th, curve);
+}
+
+void ecc_curves_cpu(const double* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* curve) {
+  ecc_curves_of(x, g, t_construction, th, curve);
 }
 
 }  // namespace topoeuler

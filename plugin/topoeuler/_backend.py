@@ -66,5 +66,6 @@ def info() -> dict:
             else "not built"
         ),
         "threads": torch.get_num_threads(),
+        "cpu_isa": _C.cpu_isa() if _C is not None else None,
         "load_error": _LOAD_ERROR,
     }

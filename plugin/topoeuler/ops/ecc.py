@@ -73,5 +73,4 @@ def _sublevel_curves(x: torch.Tensor, t: torch.Tensor, ndim: int, construction: 
     kernels = compiled()
     if kernels is None:
         return reference.ecc_reference(x, t, ndim=ndim, construction=construction).reshape(-1, t.shape[0])
-    hist = kernels.ecc_histogram(as_grids(x, ndim), ndim, t_construction, *threshold_rows(t, 1))
-    return hist.cumsum(dim=1)
+    return kernels.ecc_curves(as_grids(x, ndim), ndim, t_construction, *threshold_rows(t, 1))

@@ -1,0 +1,59 @@
+// Threshold bins of many values at once, for the CPU kernels that compare bins instead of
+// values (the exact ECC and the image ECT): out[i] = threshold_bin(th, r, v[i]).
+//
+// Keys are the narrowest unsigned type that holds the bins 0..T (bin T: never counted), so
+// that the grid traversal compares 32 byte keys per AVX2 register. Binning is monotone, so a
+// cell's bin is the max (V) / min (T) of its pixels' bins: the ECC of the bins equals the ECC
+// of the values at every threshold. On evenly spaced rows the loop is vectorised (even_bin)
+// with AVX-512 (16 values per step; float values find t_j in registers) or AVX2 (8 per step,
+// gathers), whichever the CPU has; other rows are searched by bisection.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "common/thresholds.h"
+
+namespace topoeuler {
+namespace bins {
+
+// Row r of the thresholds, prepared once for binning many values.
+struct Row {
+  static constexpr int64_t kChunk = 32;  // floats of `below` per table lookup (two AVX-512 registers)
+  Row(const Thresholds& th, int64_t r);
+  const double* t;
+  int64_t count;
+  double origin, inv_step;
+  bool float_guess;  // the nearest index of float values may be computed in float (see Row::Row)
+  // below[k] is the largest float <= t[k] (float values compare with it exactly), padded with
+  // +inf to whole chunks.
+  std::vector<float> below;
+};
+
+// The instruction sets of the vectorised loops, best last. set_isa_cap limits them (tests run
+// every path on one machine) and returns the previous cap; active_isa is the one in use.
+enum class Isa : int { scalar = 0, avx2 = 1, avx512 = 2 };
+Isa set_isa_cap(Isa cap);
+Isa active_isa();
+
+void of_values(const float* v, int64_t n, const Row& row, uint8_t* out);
+void of_values(const float* v, int64_t n, const Row& row, uint16_t* out);
+void of_values(const float* v, int64_t n, const Row& row, uint32_t* out);
+void of_values(const double* v, int64_t n, const Row& row, uint8_t* out);
+void of_values(const double* v, int64_t n, const Row& row, uint16_t* out);
+void of_values(const double* v, int64_t n, const Row& row, uint32_t* out);
+
+// Calls f(K{}) with the key type for T thresholds: uint8_t up to T = 255, uint16_t up to 65535,
+// else uint32_t. (A key equal to the padding's, the type's max, is bin T: never counted.)
+template <typename F>
+void with_key_type(int64_t T, F&& f) {
+  if (T <= 0xff) {
+    f(uint8_t{});
+  } else if (T <= 0xffff) {
+    f(uint16_t{});
+  } else {
+    f(uint32_t{});
+  }
+}
+
+}  // namespace bins
+}  // namespace topoeuler
