@@ -1,8 +1,7 @@
-// Threshold bins of many values at once, for the CPU kernels that compare bins instead of
-// values (the exact ECC and the image ECT): out[i] = threshold_bin(th, r, v[i]).
-//
-// Keys are the narrowest unsigned type that holds the bins 0..T (bin T: never counted), so
-// that the grid traversal compares 32 byte keys per AVX2 register. Binning is monotone, so a
+// Threshold bins of many values at once, for the exact ECC on the CPU, which compares bins
+// instead of values when T <= 255: out[i] = threshold_bin(th, r, v[i]) as one byte (bin T:
+// never counted), so that the grid traversal compares 32 (AVX2) or 64 (AVX-512) byte keys per
+// vector instruction. Binning is monotone, so a
 // cell's bin is the max (V) / min (T) of its pixels' bins: the ECC of the bins equals the ECC
 // of the values at every threshold. On evenly spaced rows the loop is vectorised (even_bin)
 // with AVX-512 (16 values per step; float values find t_j in registers) or AVX2 (8 per step,
@@ -35,25 +34,9 @@ enum class Isa : int { scalar = 0, avx2 = 1, avx512 = 2 };
 Isa set_isa_cap(Isa cap);
 Isa active_isa();
 
+// out[i] = threshold_bin of v[i] in the row, for rows of T <= 255 thresholds (bins 0..T).
 void of_values(const float* v, int64_t n, const Row& row, uint8_t* out);
-void of_values(const float* v, int64_t n, const Row& row, uint16_t* out);
-void of_values(const float* v, int64_t n, const Row& row, uint32_t* out);
 void of_values(const double* v, int64_t n, const Row& row, uint8_t* out);
-void of_values(const double* v, int64_t n, const Row& row, uint16_t* out);
-void of_values(const double* v, int64_t n, const Row& row, uint32_t* out);
-
-// Calls f(K{}) with the key type for T thresholds: uint8_t up to T = 255, uint16_t up to 65535,
-// else uint32_t. (A key equal to the padding's, the type's max, is bin T: never counted.)
-template <typename F>
-void with_key_type(int64_t T, F&& f) {
-  if (T <= 0xff) {
-    f(uint8_t{});
-  } else if (T <= 0xffff) {
-    f(uint16_t{});
-  } else {
-    f(uint32_t{});
-  }
-}
 
 }  // namespace bins
 }  // namespace topoeuler
