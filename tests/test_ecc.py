@@ -125,6 +125,16 @@ def test_one_pixel_grids_are_binned_exactly(case, dtype, cpu_isa, rng):
 
 
 @pytest.mark.parametrize("construction", ["V", "T"])
+@pytest.mark.parametrize("ndim,shape", [(2, (2, 6, 7)), (3, (2, 3, 4, 5))])
+def test_many_thresholds_match_brute_force(ndim, shape, construction, rng):
+    """T > 255: the CPU kernel compares values instead of byte bins."""
+    x = tied_grid(shape, rng)
+    t = torch.cat([torch.linspace(-1.0, 4.0, 297, dtype=torch.float64), torch.arange(4, dtype=torch.float64)]).sort().values
+    expected = [brute_force.ecc(g.numpy(), t.tolist(), construction) for g in x]
+    assert topoeuler.ecc(x, t, ndim=ndim, construction=construction).tolist() == expected
+
+
+@pytest.mark.parametrize("construction", ["V", "T"])
 def test_every_cpu_isa_matches_brute_force(construction, cpu_isa, rng):
     """Grids wide enough for the vector loops (16 and 8 values per step) and their scalar tails."""
     x = tied_grid((3, 9, 37), rng)
