@@ -191,12 +191,13 @@ Tensor ect_histogram(const Tensor& pos, const c10::optional<Tensor>& batch, int6
 
 // ---- Soft (sigmoid-relaxed) ECT / ECC: forward and backward of the fused kernels (soft/soft.h) ----
 
-// The kernels' thresholds. `table` receives exp(-scale * (t[r, k] - t[r, lo])) ([rows, T, T], 0
-// below the diagonal) when it has at most kMaxTable entries; otherwise the kernels call exp per threshold.
+// The kernels' thresholds. When `with_table`, `table` receives exp(-scale * (t[r, k] - t[r, lo]))
+// ([rows, T, T], 0 below the diagonal) if it has at most kMaxTable entries; otherwise the kernels
+// call exp per threshold. (The soft ECT's CPU kernel keeps its own per-block ratios: no table.)
 constexpr int64_t kMaxTable = int64_t(1) << 22;
 
 te::soft::SoftThresholds soft_thresholds_of(const Tensor& values, const Tensor& step, double scale, double z_max,
-                                            const Tensor& like, Tensor& table) {
+                                            const Tensor& like, Tensor& table, bool with_table) {
   check(values, "thresholds", like, torch::kFloat64);
   check(step, "threshold steps", like, torch::kFloat64);
   TORCH_CHECK(values.dim() == 2 && values.size(1) > 0, "thresholds must be [rows, T] with T > 0");
@@ -205,7 +206,7 @@ te::soft::SoftThresholds soft_thresholds_of(const Tensor& values, const Tensor& 
   TORCH_CHECK(z_max > 0, "z_max must be positive");
   const int64_t rows = values.size(0), T = values.size(1);
   const double* table_ptr = nullptr;
-  if (rows * T * T <= kMaxTable) {
+  if (with_table && rows * T * T <= kMaxTable) {
     const Tensor host = values.cpu();
     Tensor cpu_table = torch::zeros({rows, T, T}, host.options());
     const double* t = host.data_ptr<double>();
@@ -225,7 +226,7 @@ Tensor soft_ect_forward(const Tensor& pos, const c10::optional<Tensor>& batch, i
                         const Tensor& step, double scale, double z_max) {
   const Complex c = complex_of(pos, batch, num_graphs, simplices, directions);
   Tensor table;
-  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, pos, table);
+  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, pos, table, pos.is_cuda());
   TORCH_CHECK(thresholds.size(0) == c.D, "the soft ECT takes one row of thresholds per direction");
   Tensor out = torch::zeros({num_graphs, c.D, th.count}, pos.options().dtype(torch::kFloat64));
   if (num_graphs == 0 || c.D == 0 || pos.size(0) == 0) return out;
@@ -248,7 +249,7 @@ std::vector<Tensor> soft_ect_backward(const Tensor& pos, const c10::optional<Ten
                                       const Tensor& grad_out, bool need_pos, bool need_dir, bool need_t) {
   const Complex c = complex_of(pos, batch, num_graphs, simplices, directions);
   Tensor table;
-  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, pos, table);
+  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, pos, table, pos.is_cuda());
   TORCH_CHECK(thresholds.size(0) == c.D, "the soft ECT takes one row of thresholds per direction");
   check(grad_out, "grad_out", pos, torch::kFloat64);
   TORCH_CHECK(grad_out.dim() == 3 && grad_out.size(0) == num_graphs && grad_out.size(1) == c.D &&
@@ -279,7 +280,7 @@ Tensor soft_ecc_forward(const Tensor& x, int64_t ndim, bool t_construction, cons
   check_real(x, "x");
   const te::GridShape g = grid_of(x, ndim);
   Tensor table;
-  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, x, table);
+  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, x, table, true);
   TORCH_CHECK(thresholds.size(0) == 1, "the soft ECC takes one row of thresholds");
   Tensor out = torch::zeros({g.batch, th.count}, x.options().dtype(torch::kFloat64));
   if (g.batch == 0) return out;
@@ -300,7 +301,7 @@ std::vector<Tensor> soft_ecc_backward(const Tensor& x, int64_t ndim, bool t_cons
   check_real(x, "x");
   const te::GridShape g = grid_of(x, ndim);
   Tensor table;
-  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, x, table);
+  const te::soft::SoftThresholds th = soft_thresholds_of(thresholds, step, scale, z_max, x, table, true);
   TORCH_CHECK(thresholds.size(0) == 1, "the soft ECC takes one row of thresholds");
   check(grad_out, "grad_out", x, torch::kFloat64);
   TORCH_CHECK(grad_out.dim() == 2 && grad_out.size(0) == g.batch && grad_out.size(1) == th.count,

@@ -23,6 +23,21 @@ def dense_soft_ect(pos, simplices, v, t, batch, num_graphs, scale):
     return out
 
 
+def assert_equals_dense(pos, simplices, v, t, batch, scale, rng, rtol, atol):
+    """soft_ect and its gradients (pos, directions, thresholds, for a random upstream gradient)
+    against dense_soft_ect, in float64."""
+    p1, v1, t1 = (a.clone().requires_grad_() for a in (pos, v, t))
+    p2, v2, t2 = (a.clone().requires_grad_() for a in (pos, v, t))
+    got = topoeuler.soft_ect(p1, *simplices, directions=v1, thresholds=t1, batch=batch, scale=scale)
+    want = dense_soft_ect(p2, simplices, v2, t2, batch, int(batch.max()) + 1, scale)
+    torch.testing.assert_close(got, want, rtol=rtol, atol=atol)
+    g = torch.randn(want.shape, generator=rng, dtype=torch.float64)
+    got.backward(g)
+    want.backward(g)
+    for a, b in ((p1, p2), (v1, v2), (t1, t2)):
+        torch.testing.assert_close(a.grad, b.grad, rtol=rtol, atol=atol)
+
+
 KINDS = {"points": lambda e, f: (), "graph": lambda e, f: (e,), "mesh": lambda e, f: (e, f)}
 
 
@@ -36,16 +51,7 @@ def test_forward_and_gradients_equal_dense_formula(kinds, per_direction, rng):
     if per_direction:
         t = t + 0.3 * torch.rand(6, 1, generator=rng, dtype=torch.float64)
     for scale in (0.7, 8.0, 50.0):
-        p1, v1, t1 = (a.clone().requires_grad_() for a in (pos, v, t))
-        p2, v2, t2 = (a.clone().requires_grad_() for a in (pos, v, t))
-        got = topoeuler.soft_ect(p1, *simplices, directions=v1, thresholds=t1, batch=batch, scale=scale)
-        want = dense_soft_ect(p2, simplices, v2, t2, batch, 4, scale)
-        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-9)
-        g = torch.randn(want.shape, generator=rng, dtype=torch.float64)
-        got.backward(g)
-        want.backward(g)
-        for a, b in ((p1, p2), (v1, v2), (t1, t2)):
-            torch.testing.assert_close(a.grad, b.grad, rtol=1e-6, atol=1e-9)
+        assert_equals_dense(pos, simplices, v, t, batch, scale, rng, rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.parametrize("kinds", list(KINDS))
@@ -75,6 +81,61 @@ def test_gradcheck_learnable_scale_and_unsorted_thresholds(rng):
     order = t.argsort()
     sorted_ = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=t[order], scale=3.0)
     torch.testing.assert_close(got[..., order], sorted_)
+
+
+def complex_across_blocks(rng, integer):
+    """A batch of unequal graphs with faces and 13 directions: a block of 8 directions and a partial
+    one (the CPU kernel's unit). Integer coordinates and the axis directions make many ties."""
+    pos, e, f, batch = random_complex(rng, [9, 14, 1, 11], integer=integer)
+    v = torch.cat([torch.eye(3, dtype=torch.float64), torch.randn(10, 3, generator=rng, dtype=torch.float64)])
+    return pos / 2, e, f, batch, v
+
+
+@pytest.mark.parametrize("integer", [False, True])
+def test_blocks_and_ties_equal_dense_formula(integer, rng):
+    pos, e, f, batch, v = complex_across_blocks(rng, integer)
+    even = torch.linspace(-4, 4, 21, dtype=torch.float64).expand(13, 21)
+    uneven = (torch.rand(13, 21, generator=rng, dtype=torch.float64) * 8 - 4).sort(dim=1).values
+    for t, scale in ((even, 50.0), (uneven, 3.0), (even[0], 0.7)):
+        # float64 window arithmetic: only the window's saturation (sigmoid(-37) = 8.5e-17 per cell) and rounding.
+        assert_equals_dense(pos, (e, f), v, t, batch, scale, rng, rtol=1e-11, atol=1e-11)
+
+
+def test_float32_arithmetic_against_float64(rng):
+    pos, e, f, batch, v = complex_across_blocks(rng, False)
+    cells = pos.shape[0] + e.shape[1] + f.shape[1]
+    t = torch.linspace(-4, 4, 40)
+    results = []
+    for dtype in (torch.float32, torch.float64):
+        p, vv = pos.float().to(dtype).requires_grad_(), v.float().to(dtype).requires_grad_()
+        out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=t.to(dtype), batch=batch, scale=20.0)
+        out.backward(torch.linspace(-1, 1, out.numel()).reshape(out.shape).to(dtype))
+        results.append((out.double(), p.grad.double(), vv.grad.double()))
+    (out32, gp32, gv32), (out64, gp64, gv64) = results
+    # float32 windows (z_max = 17): each sigmoid is off by a few float32 ulps (< 4e-7) plus the
+    # saturation sigmoid(-17) = 4.1e-8, summed over the cells; the output is rounded to float32.
+    torch.testing.assert_close(out32, out64, rtol=2**-23, atol=4.5e-7 * cells)
+    # Each window term s * w * g_k * sigmoid'_k is off by a few float32 ulps: well below 1e-6 of the largest gradient.
+    for a, b in ((gp32, gp64), (gv32, gv64)):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6 * b.abs().max().item())
+
+
+@pytest.mark.parametrize("case", ["float64 directions", "z_max above 40"])
+def test_float32_pos_with_float64_arithmetic(case, rng):
+    """float32 positions take float64 window arithmetic when the result is float64 or z_max > 40:
+    bit for bit the result of float64 positions of the same values."""
+    pos, e, f, batch, v = complex_across_blocks(rng, False)
+    pos, v = pos.float(), v.float()  # values that float32 holds exactly
+    z_max, v_dtype = (None, torch.float64) if case == "float64 directions" else (60.0, None)
+    results = []
+    for dtype in (torch.float32, torch.float64):
+        p = pos.to(dtype).clone().requires_grad_()
+        vv = v.to(v_dtype or dtype).clone().requires_grad_()
+        out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=30, batch=batch, scale=20.0, z_max=z_max)
+        out.backward(torch.ones_like(out))
+        results.append((out, p.grad, vv.grad))
+    for a, b in zip(*results):
+        assert torch.equal(a, b.to(a.dtype))
 
 
 def test_ties_split_evenly():
@@ -121,9 +182,10 @@ def test_window_equals_dense_evaluation_and_float32(rng):
     torch.testing.assert_close(single.double(), windowed, rtol=0, atol=2e-5)
 
 
-def test_deterministic_across_thread_counts(rng):
+@pytest.mark.parametrize("D", [40, 6])  # 6: the CPU kernel splits the directions by thread count
+def test_deterministic_across_thread_counts(D, rng):
     pos, e, f, batch = random_complex(rng, [300, 200], integer=False)
-    v = topoeuler.random_directions(40, 3, seed=0, dtype=torch.float64)
+    v = topoeuler.random_directions(D, 3, seed=0, dtype=torch.float64)
     threads = torch.get_num_threads()
     results = []
     try:
