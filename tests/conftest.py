@@ -15,3 +15,14 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(params=["avx512", "avx2", "scalar"])
+def cpu_isa(request):
+    """Runs a test with the CPU binning limited to one instruction set (the best the CPU has, up to it)."""
+    from topoeuler import _backend
+
+    kernels = _backend.compiled()
+    previous = kernels.set_cpu_isa_cap(request.param)
+    yield request.param
+    kernels.set_cpu_isa_cap(previous)

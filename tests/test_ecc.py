@@ -101,15 +101,6 @@ def binning_cases():
             torch.tensor([0.5], dtype=torch.float64)]
 
 
-@pytest.fixture(params=["avx512", "avx2", "scalar"])
-def cpu_isa(request):
-    """Runs a test with the CPU binning limited to one instruction set (the best the CPU has, up to it)."""
-    kernels = _backend.compiled()
-    previous = kernels.set_cpu_isa_cap(request.param)
-    yield request.param
-    kernels.set_cpu_isa_cap(previous)
-
-
 @pytest.mark.parametrize("case", range(7))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_one_pixel_grids_are_binned_exactly(case, dtype, cpu_isa, rng):

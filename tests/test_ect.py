@@ -73,6 +73,51 @@ def test_reference_matches_compiled(rng):
     assert torch.equal(got, ref)
 
 
+def reference_ect(pos, simplices, directions, thresholds, batch=None):
+    """The PyTorch reference on the thresholds ``[T]`` shared by every direction."""
+    rows = thresholds.expand(directions.shape[0], -1).contiguous()
+    num_graphs = 1 if batch is None else int(batch.max()) + 1
+    return reference.ect_reference(pos, *simplices, directions=directions, thresholds=rows, batch=batch,
+                                   num_graphs=num_graphs)
+
+
+@pytest.mark.parametrize("T", [255, 256, 65535, 65536])
+def test_many_thresholds(T, rng):
+    """Bins held in 8, 16 and 32 bits (the kernel's keys go up to T, which means above every threshold)."""
+    pos, edge_index, face, batch = random_complex(rng, [40, 25], integer=False)
+    v = topoeuler.sphere_directions(3, dtype=torch.float64)
+    t = torch.linspace(-2, 2, T, dtype=torch.float64)  # heights beyond +-2 fall in bins 0 and T
+    got = topoeuler.ect(pos, edge_index, face, directions=v, thresholds=t, batch=batch)
+    assert torch.equal(got, reference_ect(pos, (edge_index, face), v, t, batch))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_every_cpu_isa(dtype, cpu_isa, rng):
+    """Heights binned 16 or 8 per step and in the scalar tails, with ties at evenly spaced thresholds."""
+    pos, edge_index, face, batch = random_complex(rng, [70, 45])
+    v = torch.tensor([[1.0, 0, 0], [0, 0.5, 0], [1, 1, 1], [0.6, 0.8, 0]], dtype=torch.float64)
+    t = torch.arange(-5.0, 6.0)
+    got = topoeuler.ect(pos.to(dtype), edge_index, face, directions=v, thresholds=t, batch=batch)
+    assert torch.equal(got, reference_ect(pos, (edge_index, face), v, t, batch))
+
+
+@pytest.mark.parametrize("num_threads,D", [(1, 37), (2, 64), (2, 37), (3, 40), (4, 1)])
+def test_blocks_of_directions_across_threads(num_threads, D, rng):
+    """The kernel gives each thread whole blocks of 32 directions or, with fewer blocks than threads,
+    splits every block's vertices and simplices across threads: the same ECT for a batch of many graphs."""
+    sizes = torch.randint(1, 400, (60,), generator=rng).tolist()
+    pos, edge_index, face, batch = random_complex(rng, sizes, integer=False)
+    v = topoeuler.random_directions(D, 3, seed=D, dtype=torch.float64)
+    t = torch.linspace(-2.5, 2.5, 20, dtype=torch.float64)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        got = topoeuler.ect(pos.float(), edge_index, face, directions=v, thresholds=t, batch=batch)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(got, reference_ect(pos.float(), (edge_index, face), v, t, batch))
+
+
 def test_duplicates_counted_as_given_and_empty_sets():
     pos = torch.tensor([[0.0, 0.0], [1.0, 0.0]])
     e = torch.tensor([[0, 0], [1, 1]])

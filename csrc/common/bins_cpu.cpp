@@ -18,8 +18,8 @@ Row::Row(const Thresholds& th, int64_t r)
       // float u = (v - t_0) / step is off by at most (|t_0| / step + T + 1) * 2^-22 steps where it matters
       // (u in [-1, T]; beyond, it is clamped): below 0.25 under this bound.
       float_guess(std::fabs(origin) * inv_step + (double)count < 0x1p20),
-      below((th.count + kChunk - 1) / kChunk * kChunk, INFINITY) {
-  for (int64_t k = 0; k < count; ++k) {  // the largest float <= t[k]: v <= t[k] <=> v <= below[k] for float v
+      below(th.count <= 0xff ? (th.count + kChunk - 1) / kChunk * kChunk : 0, INFINITY) {
+  for (int64_t k = 0; k < (int64_t)below.size() && k < count; ++k) {  // the largest float <= t[k]: v <= t[k] <=> v <= below[k] for float v
     const float f = (float)t[k];
     below[k] = (double)f > t[k] ? std::nextafter(f, -INFINITY) : f;
   }
@@ -62,8 +62,12 @@ inline TE_AVX512 __m512i nearest16(__m512 x, __m512 origin, __m512 inv, __m512 l
 inline TE_AVX512 __m256 lo8(__m512 x) { return _mm512_castps512_ps256(x); }
 inline TE_AVX512 __m256 hi8(__m512 x) { return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)); }
 
-// Stores 16 bins (int32 lanes in [0, 255]) as bytes.
+// Stores 16 bins (int32 lanes in [0, T]) as keys.
 inline TE_AVX512 void store16(__m512i k, uint8_t* out) { _mm_storeu_si128((__m128i*)out, _mm512_cvtusepi32_epi8(k)); }
+inline TE_AVX512 void store16(__m512i k, uint16_t* out) {
+  _mm256_storeu_si256((__m256i*)out, _mm512_cvtusepi32_epi16(k));
+}
+inline TE_AVX512 void store16(__m512i k, uint32_t* out) { _mm512_storeu_si512(out, k); }
 
 TE_AVX512 int64_t even_bins_avx512(const float* v, int64_t n, const Row& row, uint8_t* out) {
   const __m512d o = _mm512_set1_pd(row.origin), s = _mm512_set1_pd(row.inv_step), last = _mm512_set1_pd(row.count - 1);
@@ -76,7 +80,8 @@ TE_AVX512 int64_t even_bins_avx512(const float* v, int64_t n, const Row& row, ui
     const __m512i j = row.float_guess ? nearest16(x, of, sf, lastf)
                                       : _mm512_inserti64x4(_mm512_castsi256_si512(nearest8(_mm512_cvtps_pd(lo8(x)), o, s, last)),
                                                            nearest8(_mm512_cvtps_pd(hi8(x)), o, s, last), 1);
-    // t_j from the table, 32 floats (two registers) per chunk: permutex2var reads j's low 5 bits.
+    // t_j from the table (T <= 255: at most 8 chunks of 32 floats, two registers each) by
+    // permutes, which read j's low 5 bits: faster than a gather.
     __m512 tj = _mm512_setzero_ps();
     const __m512i chunk = _mm512_srli_epi32(j, 5);
     for (int64_t c = 0; c < chunks; ++c) {
@@ -90,7 +95,8 @@ TE_AVX512 int64_t even_bins_avx512(const float* v, int64_t n, const Row& row, ui
   return i;
 }
 
-TE_AVX512 int64_t even_bins_avx512(const double* v, int64_t n, const Row& row, uint8_t* out) {
+template <typename K>
+TE_AVX512 int64_t even_bins_avx512(const double* v, int64_t n, const Row& row, K* out) {
   const __m512d o = _mm512_set1_pd(row.origin), s = _mm512_set1_pd(row.inv_step), last = _mm512_set1_pd(row.count - 1);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -112,11 +118,15 @@ inline TE_AVX2 __m128i nearest4(__m256d x, __m256d origin, __m256d inv, __m256d 
   return _mm256_cvttpd_epi32(_mm256_add_pd(u, _mm256_set1_pd(0.5)));
 }
 
-// Stores 8 bins (int32 lanes in [0, 255]) as bytes.
+// Stores 8 bins (int32 lanes in [0, T]) as keys.
 inline TE_AVX2 void store8(__m256i k, uint8_t* out) {
   const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(k), _mm256_extracti128_si256(k, 1));
   _mm_storel_epi64((__m128i*)out, _mm_packus_epi16(w, w));
 }
+inline TE_AVX2 void store8(__m256i k, uint16_t* out) {
+  _mm_storeu_si128((__m128i*)out, _mm_packus_epi32(_mm256_castsi256_si128(k), _mm256_extracti128_si256(k, 1)));
+}
+inline TE_AVX2 void store8(__m256i k, uint32_t* out) { _mm256_storeu_si256((__m256i*)out, k); }
 
 // The 4 comparisons x > t_j of double lanes as int32 lanes (-1 where true).
 inline TE_AVX2 __m128i above4(__m256d x, __m256d tj) {
@@ -138,7 +148,8 @@ TE_AVX2 int64_t even_bins_avx2(const float* v, int64_t n, const Row& row, uint8_
   return i;
 }
 
-TE_AVX2 int64_t even_bins_avx2(const double* v, int64_t n, const Row& row, uint8_t* out) {
+template <typename K>
+TE_AVX2 int64_t even_bins_avx2(const double* v, int64_t n, const Row& row, K* out) {
   const __m256d o = _mm256_set1_pd(row.origin), s = _mm256_set1_pd(row.inv_step), last = _mm256_set1_pd(row.count - 1);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -152,10 +163,10 @@ TE_AVX2 int64_t even_bins_avx2(const double* v, int64_t n, const Row& row, uint8
 }
 #endif
 
-template <typename S>
-void bin(const S* v, int64_t n, const Row& row, uint8_t* out) {
+template <typename S, typename K>
+void bin(const S* v, int64_t n, const Row& row, K* out) {
   if (!(row.inv_step > 0.0)) {
-    for (int64_t i = 0; i < n; ++i) out[i] = (uint8_t)first_at_least(row.t, row.count, (double)v[i], false);
+    for (int64_t i = 0; i < n; ++i) out[i] = (K)first_at_least(row.t, row.count, (double)v[i], false);
     return;
   }
   int64_t i = 0;
@@ -164,7 +175,7 @@ void bin(const S* v, int64_t n, const Row& row, uint8_t* out) {
   if (isa == Isa::avx512) i = even_bins_avx512(v, n, row, out);
   if (isa == Isa::avx2) i = even_bins_avx2(v, n, row, out);
 #endif
-  for (; i < n; ++i) out[i] = (uint8_t)even_bin(row.t, row.count, row.origin, row.inv_step, (double)v[i]);
+  for (; i < n; ++i) out[i] = (K)even_bin(row.t, row.count, row.origin, row.inv_step, (double)v[i]);
 }
 
 }  // namespace
@@ -172,8 +183,13 @@ void bin(const S* v, int64_t n, const Row& row, uint8_t* out) {
 Isa set_isa_cap(Isa cap) { return (Isa)isa_cap.exchange((int)cap); }
 Isa active_isa() { return cpu_isa(); }
 
-void of_values(const float* v, int64_t n, const Row& row, uint8_t* out) { bin(v, n, row, out); }
-void of_values(const double* v, int64_t n, const Row& row, uint8_t* out) { bin(v, n, row, out); }
+#define TE_BINS(S, K) \
+  void of_values(const S* v, int64_t n, const Row& row, K* out) { bin(v, n, row, out); }
+TE_BINS(float, uint8_t)
+TE_BINS(double, uint8_t)
+TE_BINS(double, uint16_t)
+TE_BINS(double, uint32_t)
+#undef TE_BINS
 
 }  // namespace bins
 }  // namespace topoeuler

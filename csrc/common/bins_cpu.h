@@ -1,7 +1,8 @@
-// Threshold bins of many values at once, for the exact ECC on the CPU, which compares bins
-// instead of values when T <= 255: out[i] = threshold_bin(th, r, v[i]) as one byte (bin T:
-// never counted), so that the grid traversal compares 32 (AVX2) or 64 (AVX-512) byte keys per
-// vector instruction. Binning is monotone, so a
+// Threshold bins of many values at once, for the CPU kernels that compare bins instead of values:
+// out[i] = threshold_bin(th, r, v[i]) as an unsigned key (bin T: never counted). The exact ECC
+// bins pixels when T <= 255, so that the grid traversal compares 32 (AVX2) or 64 (AVX-512) byte
+// keys per vector instruction; the exact ECT bins vertices (32 directions of byte keys fill one
+// AVX2 register). Binning is monotone, so a
 // cell's bin is the max (V) / min (T) of its pixels' bins: the ECC of the bins equals the ECC
 // of the values at every threshold. On evenly spaced rows the loop is vectorised (even_bin)
 // with AVX-512 (16 values per step; float values find t_j in registers) or AVX2 (8 per step,
@@ -24,7 +25,7 @@ struct Row {
   double origin, inv_step;
   bool float_guess;  // the nearest index of float values may be computed in float (see Row::Row)
   // below[k] is the largest float <= t[k] (float values compare with it exactly), padded with
-  // +inf to whole chunks.
+  // +inf to whole chunks; empty when T > 255 (float values are binned only for T <= 255).
   std::vector<float> below;
 };
 
@@ -34,9 +35,25 @@ enum class Isa : int { scalar = 0, avx2 = 1, avx512 = 2 };
 Isa set_isa_cap(Isa cap);
 Isa active_isa();
 
-// out[i] = threshold_bin of v[i] in the row, for rows of T <= 255 thresholds (bins 0..T).
+// out[i] = threshold_bin of v[i] in the row, as a key that holds the bins 0..T: float values
+// (the ECC's pixels) need T <= 255, double values (the ECT's heights) take any key type.
 void of_values(const float* v, int64_t n, const Row& row, uint8_t* out);
 void of_values(const double* v, int64_t n, const Row& row, uint8_t* out);
+void of_values(const double* v, int64_t n, const Row& row, uint16_t* out);
+void of_values(const double* v, int64_t n, const Row& row, uint32_t* out);
+
+// Calls f(K{}) with the narrowest key type for T thresholds: uint8_t up to T = 255, uint16_t up
+// to 65535, else uint32_t.
+template <typename F>
+void with_key_type(int64_t T, F&& f) {
+  if (T <= 0xff) {
+    f(uint8_t{});
+  } else if (T <= 0xffff) {
+    f(uint16_t{});
+  } else {
+    f(uint32_t{});
+  }
+}
 
 }  // namespace bins
 }  // namespace topoeuler

@@ -2,9 +2,10 @@
 // (ect_cpu.cpp) and the soft ECT kernels (soft/soft_ect_cpu.cpp). No PyTorch headers.
 //
 // For a block of L directions, the caller computes a per-vertex key per direction (the exact
-// kernel: the threshold bin of the height, L = 16; the soft kernels: the height itself, L = 1)
-// with vertex_height(), then visit_simplices() calls visit(set, m, best, sign) once per simplex
-// m of every set, where best[lane] is the max of its vertices' keys and sign = (-1)^dim. Vertices of simplex m of `set` are
+// kernel: the threshold bin of the height, L = 32; the soft kernels: the height itself, L = 8)
+// with vertex_height(s), then visit_simplices() calls visit(set, m, best, sign) once per simplex
+// m of every set (visit_range(): a range of one set's simplices), where best[lane] is the max of
+// its vertices' keys and sign = (-1)^dim. Vertices of simplex m of `set` are
 // simplex_vertex(set, r, m), r = 0..set.k-1; its graph is that of vertex 0.
 #pragma once
 #include <algorithm>
@@ -43,26 +44,33 @@ inline int64_t simplex_vertex(const Simplices& set, int r, int64_t m) {
 // (-1)^dim of a simplex with k vertices: vertices +, edges -, faces +, ...
 inline int simplex_sign(const Simplices& set) { return (set.k % 2 == 1) ? 1 : -1; }
 
+// visit(set, m, best, sign) for simplices m in [first, last) of one set, in order; keys and
+// best as in visit_simplices. Lets callers split a set's simplices across threads.
+template <int L, typename Key, typename Visit>
+inline void visit_range(const Simplices& set, int64_t first, int64_t last, const Key* key, Visit&& visit) {
+  Key best[L];
+  const int sign = simplex_sign(set);
+  for (int64_t m = first; m < last; ++m) {
+    const Key* vertex0 = key + simplex_vertex(set, 0, m) * L;
+    for (int lane = 0; lane < L; ++lane) best[lane] = vertex0[lane];
+    for (int r = 1; r < set.k; ++r) {
+      const Key* other = key + set.idx[r * set.count + m] * L;
+      for (int lane = 0; lane < L; ++lane) {  // std::max by value: by reference, GCC does not vectorise it
+        const Key o = other[lane];
+        best[lane] = best[lane] < o ? o : best[lane];
+      }
+    }
+    visit(set, m, (const Key*)best, sign);
+  }
+}
+
 // visit(set, m, best, sign) for every simplex, in set order then simplex order (a fixed
 // order: reductions over it are deterministic). Keys are stored for L directions per vertex,
 // key[vertex * L + lane]; best[lane] is the max over the simplex's vertices of their keys
 // (L > 1 lets one cache line of a vertex serve L directions).
 template <int L, typename Key, typename Visit>
 inline void visit_simplices(const Simplices* sets, int num_sets, const Key* key, Visit&& visit) {
-  Key best[L];
-  for (int s = 0; s < num_sets; ++s) {
-    const Simplices& set = sets[s];
-    const int sign = simplex_sign(set);
-    for (int64_t m = 0; m < set.count; ++m) {
-      const Key* first = key + simplex_vertex(set, 0, m) * L;
-      for (int lane = 0; lane < L; ++lane) best[lane] = first[lane];
-      for (int r = 1; r < set.k; ++r) {
-        const Key* other = key + set.idx[r * set.count + m] * L;
-        for (int lane = 0; lane < L; ++lane) best[lane] = std::max(best[lane], other[lane]);
-      }
-      visit(set, m, (const Key*)best, sign);
-    }
-  }
+  for (int s = 0; s < num_sets; ++s) visit_range<L>(sets[s], 0, sets[s].count, key, visit);
 }
 
 }  // namespace ect_traversal

@@ -20,11 +20,15 @@ def check_complex(pos, simplices, batch) -> tuple[torch.Tensor, list[torch.Tenso
     sets = []
     for i, s in enumerate(simplices):
         name = f"simplices[{i}]"
-        if isinstance(s, torch.Tensor) and (s.dim() != 2 or s.shape[0] < 2):
-            raise ValueError(f"{name} must be [k, M] with k >= 2 vertices per simplex (PyG layout), got {tuple(s.shape)}")
-        same_device("pos", pos, **{name: s})
-        s = as_index(name, s, N)
-        sets.append(s.contiguous())
+        if isinstance(s, torch.Tensor):
+            if s.dim() != 2 or s.shape[0] < 2:
+                raise ValueError(
+                    f"{name} must be [k, M] with k >= 2 vertices per simplex (PyG layout), got {tuple(s.shape)}")
+            same_device("pos", pos, **{name: s})
+            # Contiguous before the range check (min and max of a strided tensor are ~10x slower), row by
+            # row: ~6x faster than .contiguous() on a transposed [k, M] (edges from torch.unique(dim=1)).
+            s = s if s.is_contiguous() else torch.stack(tuple(s))
+        sets.append(as_index(name, s, N))
     num_graphs = 1
     if batch is not None:
         same_device("pos", pos, batch=batch)
