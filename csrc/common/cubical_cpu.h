@@ -3,12 +3,13 @@
 // GridWalker<S>::walk visits every pixel/voxel of one grid whose charging weight c(p) (see
 // cubical.h) is non-zero, as visit(linear index in the grid, value, weight). Values come from
 // load(z, y, row): it writes the `width` values of row y of plane z (NaN-free). S is a float
-// type (values) or an unsigned integer type (keys: threshold bins, whose order is the values'
-// as far as the ECC can tell). Rows outside the grid read as pad<S>() (+inf, or the largest
-// key). Every row is loaded once into buffers padded with pad<S>(), so that the neighbourhood
-// of every pixel needs no bounds checks; the int8 weights of many pixels are computed first,
-// by a loop the compiler vectorises (with an AVX2 clone picked at run time on x86-64; byte
-// keys fill 32 lanes), then the few non-zero ones are visited.
+// type (values) or uint8_t (keys: threshold bins, whose order is the values' as far as the ECC
+// can tell). Rows outside the grid read as pad<S>() (+inf, or the largest key). Every row is
+// loaded once into buffers padded with pad<S>(), so that the neighbourhood of every pixel needs
+// no bounds checks; the weights of many pixels are computed first, by a loop the compiler
+// vectorises (with an AVX2 clone picked at run time on x86-64), as int8 for byte keys (32
+// lanes per register) and int32 for floats (as wide as their comparisons, no narrowing), then
+// the few non-zero ones are visited.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -26,18 +27,12 @@ namespace topoeuler {
 // neighbours above, level, below (pitch apart). 3D: r[3 * dz + dy] likewise for the nine
 // rows of the neighbourhood.
 namespace row_weights {
-void of_row(const float* up, const float* mid, const float* down, int64_t count, bool t_construction, int8_t* w);
-void of_row(const double* up, const double* mid, const double* down, int64_t count, bool t_construction, int8_t* w);
+void of_row(const float* up, const float* mid, const float* down, int64_t count, bool t_construction, int32_t* w);
+void of_row(const double* up, const double* mid, const double* down, int64_t count, bool t_construction, int32_t* w);
 void of_row(const uint8_t* up, const uint8_t* mid, const uint8_t* down, int64_t count, bool t_construction, int8_t* w);
-void of_row(const uint16_t* up, const uint16_t* mid, const uint16_t* down, int64_t count, bool t_construction,
-            int8_t* w);
-void of_row(const uint32_t* up, const uint32_t* mid, const uint32_t* down, int64_t count, bool t_construction,
-            int8_t* w);
-void of_row(const float* const* r, int64_t count, bool t_construction, int8_t* w);
-void of_row(const double* const* r, int64_t count, bool t_construction, int8_t* w);
+void of_row(const float* const* r, int64_t count, bool t_construction, int32_t* w);
+void of_row(const double* const* r, int64_t count, bool t_construction, int32_t* w);
 void of_row(const uint8_t* const* r, int64_t count, bool t_construction, int8_t* w);
-void of_row(const uint16_t* const* r, int64_t count, bool t_construction, int8_t* w);
-void of_row(const uint32_t* const* r, int64_t count, bool t_construction, int8_t* w);
 }  // namespace row_weights
 
 // The value outside the grid: +inf for values, the largest key for keys (above every bin).
@@ -72,6 +67,8 @@ struct GridBlocks {
 // get weights that are never visited).
 template <typename S>
 class GridWalker {
+  using Weight = std::conditional_t<sizeof(S) == 1, int8_t, int32_t>;
+
  public:
   explicit GridWalker(const GridShape& g)
       : g_(g),
@@ -79,7 +76,7 @@ class GridWalker {
         chunk_(g.ndim == 2 ? std::max<int64_t>(1, std::min<int64_t>(g.height, kChunkPositions / pitch_)) : g.height),
         slab_((chunk_ + 2) * pitch_),
         buffer_((g.ndim == 2 ? 1 : 3) * slab_, pad<S>()),
-        weight_(chunk_ * pitch_ + 8) {}  // + 8: visit_row reads whole words
+        weight_(chunk_ * pitch_ + 32) {}  // + 32: visit_row reads whole words
 
   // Visits the pixels of rows (2D) or planes (3D) [begin, end) of one grid.
   template <typename Load, typename Visit>
@@ -149,20 +146,31 @@ class GridWalker {
   }
 
   // Visits the pixels of one row: values[j] is pixel j, its weight is weight_[first_weight + j].
-  // Most weights are 0 (flat or monotone regions): eight are read as one word, whose non-zero
-  // bytes are then visited one by one (little-endian: byte b of the word is weight j0 + b).
+  // Most weights are 0 (flat or monotone regions): 32 bytes of weights are tested at once, and
+  // byte weights are then visited by their non-zero bytes (little-endian: byte b of a word is
+  // weight j0 + b).
   template <typename Visit>
   void visit_row(int64_t first, const S* values, int64_t first_weight, Visit& visit) {
-    constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kHigh = 0x8080808080808080ULL;
-    const int8_t* w = weight_.data() + first_weight;
-    for (int64_t j0 = 0; j0 < g_.width; j0 += 8) {
-      uint64_t word;
-      std::memcpy(&word, w + j0, 8);
-      if (g_.width - j0 < 8) word &= ~uint64_t(0) >> (8 * (8 + j0 - g_.width));  // bytes past the row
-      uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh;  // bit 7 of each non-zero byte
-      for (; nonzero; nonzero &= nonzero - 1) {
-        const int64_t j = j0 + (__builtin_ctzll(nonzero) >> 3);
-        visit(first + j, values[j], (int)w[j]);
+    constexpr int64_t kPer = 32 / sizeof(Weight);  // weights per 32 bytes
+    const Weight* w = weight_.data() + first_weight;
+    for (int64_t j0 = 0; j0 < g_.width; j0 += kPer) {
+      uint64_t words[4];
+      std::memcpy(words, w + j0, 32);
+      const int64_t n = std::min(kPer, g_.width - j0);
+      if constexpr (sizeof(Weight) == 1) {
+        constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL, kHigh = 0x8080808080808080ULL;
+        for (int q = 0; q < 4 && 8 * q < n; ++q) {
+          uint64_t word = words[q];
+          if (n - 8 * q < 8) word &= ~uint64_t(0) >> (8 * (8 * q + 8 - n));  // bytes past the row
+          for (uint64_t nonzero = (((word & kLow7) + kLow7) | word) & kHigh; nonzero; nonzero &= nonzero - 1) {
+            const int64_t j = j0 + 8 * q + (__builtin_ctzll(nonzero) >> 3);
+            visit(first + j, values[j], (int)w[j]);
+          }
+        }
+      } else {
+        if ((words[0] | words[1] | words[2] | words[3]) == 0) continue;
+        for (int64_t j = j0; j < j0 + n; ++j)
+          if (w[j] != 0) visit(first + j, values[j], (int)w[j]);
       }
     }
   }
@@ -170,7 +178,7 @@ class GridWalker {
   GridShape g_;
   int64_t pitch_, chunk_, slab_;
   std::vector<S> buffer_;
-  std::vector<int8_t> weight_;
+  std::vector<Weight> weight_;
 };
 
 }  // namespace topoeuler
