@@ -39,7 +39,7 @@ def run(model: nn.Module, train_batches, test_batches, epochs: int, lr: float, l
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            loss_sum += float(loss) * len(y)
+            loss_sum += loss.item() * len(y)
             correct += int((logits.argmax(1) == y).sum())
             total += len(y)
         schedule.step()
