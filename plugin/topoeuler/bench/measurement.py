@@ -136,8 +136,11 @@ def measure(
             ``"cuda"`` synchronises around each run and measures PyTorch's CUDA allocations.
 
     Returns:
-        :class:`Measurement` with the ``repeat`` times, the peak extra bytes over the timed runs
-        and the last run's return value.
+        :class:`Measurement` with the ``repeat`` times, the peak extra bytes of the first timed
+        run and the last run's return value. Only the first timed run is probed for memory: on
+        the CPU the probe first returns freed memory to the system (``malloc_trim``), so that
+        run also pays for faulting in fresh pages; the other runs see the allocator as repeated
+        calls do.
     """
     if repeat < 1 or warmup < 0:
         raise ValueError(f"need repeat >= 1 and warmup >= 0, got repeat={repeat}, warmup={warmup}")
@@ -148,14 +151,15 @@ def measure(
     sync()
     probe = _memory_probe(device)
     times, peak, result = [], None, None
-    for _ in range(repeat):
+    for run in range(repeat):
         result = None  # drop the previous output so that it does not sit in the baseline
-        if probe is not None:
+        probed = probe is not None and run == 0
+        if probed:
             probe.start()
         start = time.perf_counter()
         result = fn()
         sync()
         times.append(time.perf_counter() - start)
-        if probe is not None:
-            peak = max(peak or 0, probe.stop())
+        if probed:
+            peak = probe.stop()
     return Measurement(times=times, peak_bytes=peak, result=result)
