@@ -71,8 +71,7 @@ void bin_vertices(const S* pos, int64_t first, int64_t last, const Block<Key>& b
 // one add per lane, no test.
 inline int64_t counts_size(int64_t B, int64_t T) { return B * kLanes * (T + 1); }
 
-// Simplices ahead of the counted one whose vertices' keys are prefetched: in a large complex
-// they are far apart in memory, and the loads of many simplices then overlap.
+// Simplices ahead of the counted one whose vertices' keys are prefetched (et::prefetch_vertices).
 constexpr int64_t kAhead = 16;
 
 // Counts simplices [first, last) of `set` into `counts`.
@@ -81,8 +80,7 @@ void count_simplices(const Simplices& set, int64_t first, int64_t last, const Ke
                      int64_t T, int64_t* counts) {
   const int64_t graph = counts_size(1, T);
   et::visit_range<kLanes>(set, first, last, key, [&](const Simplices& s, int64_t m, const Key* best, int sign) {
-    if (m + kAhead < last)
-      for (int r = 0; r < s.k; ++r) __builtin_prefetch(key + et::simplex_vertex(s, r, m + kAhead) * kLanes);
+    if (m + kAhead < last) et::prefetch_vertices<kLanes>(s, m + kAhead, key);
     int64_t* c = counts + (batch ? batch[et::simplex_vertex(s, 0, m)] : 0) * graph;
     TE_UNROLL for (int lane = 0; lane < kLanes; ++lane, c += T + 1) c[best[lane]] += sign;
   });

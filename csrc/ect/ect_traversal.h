@@ -44,6 +44,19 @@ inline int64_t simplex_vertex(const Simplices& set, int r, int64_t m) {
 // (-1)^dim of a simplex with k vertices: vertices +, edges -, faces +, ...
 inline int simplex_sign(const Simplices& set) { return (set.k % 2 == 1) ? 1 : -1; }
 
+// Prefetches the key rows (L keys each) of the vertices of simplex m, both ends of each row (a
+// row may straddle two cache lines). Callers name a simplex some way ahead of the one they
+// visit: in a large complex vertices are far apart in memory, and the loads of many simplices
+// then overlap. (always_inline: GCC deletes calls to a function that only prefetches.)
+template <int L, typename Key>
+inline __attribute__((always_inline)) void prefetch_vertices(const Simplices& set, int64_t m, const Key* key) {
+  for (int r = 0; r < set.k; ++r) {
+    const char* row = (const char*)(key + simplex_vertex(set, r, m) * L);
+    __builtin_prefetch(row);
+    __builtin_prefetch(row + L * sizeof(Key) - 1);
+  }
+}
+
 // visit(set, m, best, sign) for simplices m in [first, last) of one set, in order; keys and
 // best as in visit_simplices. Lets callers split a set's simplices across threads.
 template <int L, typename Key, typename Visit>

@@ -186,17 +186,9 @@ inline double window_gradient(const Window<W>& win, const W* ratios, const W* go
   return sum(acc);
 }
 
-// The rows (kLanes doubles each) of the vertices of simplex m + kAhead are prefetched while
-// simplex m is visited. (always_inline: GCC deletes calls to a function that only prefetches.)
+// Simplices ahead of the visited one whose vertices' heights and weights are prefetched
+// (et::prefetch_vertices; the vertex set is read in order and needs none).
 constexpr int64_t kAhead = 8;
-inline __attribute__((always_inline)) void prefetch_ahead(const Simplices& set, int64_t m, const double* rows) {
-  if (set.idx == nullptr || m + kAhead >= set.count) return;
-  for (int r = 0; r < set.k; ++r) {
-    const char* row = (const char*)(rows + set.idx[r * set.count + m + kAhead] * kLanes);
-    __builtin_prefetch(row);
-    __builtin_prefetch(row + kLanes * sizeof(double) - 1);
-  }
-}
 
 // Starts b at directions d0 .. d0 + lanes - 1 (Block::begin), then its heights and charged weights.
 template <typename S, typename W>
@@ -209,8 +201,10 @@ inline void charge(const S* pos, const PointCloud& pc, const Simplices* sets, in
   double* w = b.w.data();
   std::fill(b.w.begin(), b.w.end(), 0.0);
   et::visit_simplices<kLanes>(sets, num_sets, h, [&](const Simplices& set, int64_t m, const double* best, int sign) {
-    prefetch_ahead(set, m, h);
-    prefetch_ahead(set, m, w);
+    if (set.idx != nullptr && m + kAhead < set.count) {
+      et::prefetch_vertices<kLanes>(set, m + kAhead, h);
+      et::prefetch_vertices<kLanes>(set, m + kAhead, w);
+    }
     // Per lane, a chunk of lanes at a time: the vertices attaining the max, their count, each one's share.
     for (int q = 0; q < kLanes; q += kWidth<double>) {
       const Chunk<double> top = load(best + q), one = 1.0 + Chunk<double>{};
