@@ -127,7 +127,8 @@ Complex complex_of(const Tensor& pos, const c10::optional<Tensor>& batch, int64_
   return c;
 }
 
-// ECC histogram [B, T]: hist[b, k] = sum of weights of grid b's pixels in bin k.
+// ECC [B, T] of grids [B, depth, H, W]: the CPU kernel writes the curves, the CUDA one the
+// histogram (hist[b, k] = sum of the weights of grid b's pixels in bin k), summed here.
 Tensor ecc_curves(const Tensor& x, int64_t ndim, bool t_construction, const Tensor& thresholds, const Tensor& origin,
                   const Tensor& inv_step) {
   check_real(x, "x");
@@ -141,9 +142,10 @@ Tensor ecc_curves(const Tensor& x, int64_t ndim, bool t_construction, const Tens
   launch(
       x, [&](const auto* p) { te::ecc_curves_cpu(p, g, t_construction, th, c); },
       [&](const auto* p, void* stream) { te::ecc_histogram_cuda(p, g, t_construction, th, c, stream); });
-  return x.is_cuda() ? curve.cumsum_(1) : curve;  // CUDA: the histogram's cumulative sum
+  return x.is_cuda() ? curve.cumsum_(1) : curve;
 }
 
+// Image ECT histogram [B, D, T] of the foreground mask [B, depth, H, W] (uint8).
 Tensor image_ect_histogram(const Tensor& mask, int64_t ndim, const Tensor& directions, bool t_construction,
                            const Tensor& thresholds, const Tensor& origin, const Tensor& inv_step) {
   check(mask, "mask", mask, torch::kUInt8);

@@ -19,7 +19,8 @@ Row::Row(const Thresholds& th, int64_t r)
       // (u in [-1, T]; beyond, it is clamped): below 0.25 under this bound.
       float_guess(std::fabs(origin) * inv_step + (double)count < 0x1p20),
       below(th.count <= 0xff ? (th.count + kChunk - 1) / kChunk * kChunk : 0, INFINITY) {
-  for (int64_t k = 0; k < (int64_t)below.size() && k < count; ++k) {  // the largest float <= t[k]: v <= t[k] <=> v <= below[k] for float v
+  // The largest float <= t[k]: for a float v, v <= t[k] <=> v <= below[k].
+  for (int64_t k = 0; k < (int64_t)below.size() && k < count; ++k) {
     const float f = (float)t[k];
     below[k] = (double)f > t[k] ? std::nextafter(f, -INFINITY) : f;
   }
@@ -27,11 +28,13 @@ Row::Row(const Thresholds& th, int64_t r)
 
 namespace {
 
-std::atomic<int> isa_cap{2};
+std::atomic<int> isa_cap{(int)Isa::avx512};
 
 Isa cpu_isa() {
 #ifdef TE_BINS_X86
-  static const Isa best = __builtin_cpu_supports("avx512f") ? Isa::avx512 : __builtin_cpu_supports("avx2") ? Isa::avx2 : Isa::scalar;
+  static const Isa best = __builtin_cpu_supports("avx512f") ? Isa::avx512
+                          : __builtin_cpu_supports("avx2")  ? Isa::avx2
+                                                            : Isa::scalar;
   return (Isa)std::min((int)best, isa_cap.load());
 #else
   return Isa::scalar;

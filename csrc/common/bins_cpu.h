@@ -2,9 +2,8 @@
 // out[i] = threshold_bin(th, r, v[i]) as an unsigned key (bin T: never counted). The exact ECC
 // bins pixels when T <= 255, so that the grid traversal compares 32 (AVX2) or 64 (AVX-512) byte
 // keys per vector instruction; the exact ECT bins vertices (32 directions of byte keys fill one
-// AVX2 register). Binning is monotone, so a
-// cell's bin is the max (V) / min (T) of its pixels' bins: the ECC of the bins equals the ECC
-// of the values at every threshold. On evenly spaced rows the loop is vectorised (even_bin)
+// AVX2 register). Binning is monotone, so a cell's bin is the max (V) / min (T) of its pixels'
+// bins: the ECC of the bins equals the ECC of the values at every threshold. On evenly spaced rows the loop is vectorised (even_bin)
 // with AVX-512 (16 values per step; float values find t_j in registers) or AVX2 (8 per step,
 // gathers), whichever the CPU has; other rows are searched by bisection.
 #pragma once

@@ -42,8 +42,9 @@ def even_steps(t: torch.Tensor) -> torch.Tensor:
     """Step of each row of sorted float64 ``t [rows, T]`` when it is about evenly spaced (every
     threshold within 1e-3 of a step of ``t_0 + k * step``, and ``|t| < 2**40`` steps), else 0.
 
-    On such rows the kernels guess a value's bin as ``ceil((v - t_0) / step)``, which is then off by
-    at most one, and correct it exactly with two comparisons; other rows are searched by bisection.
+    On such rows the kernels take the nearest index ``j = round((v - t_0) / step)``, whose bin is
+    ``j`` or ``j + 1``, and decide it exactly with one comparison (``even_bin`` in
+    ``csrc/common/thresholds.h``); other rows are searched by bisection.
     """
     rows, count = t.shape
     if count < 2:
