@@ -65,7 +65,7 @@ def test_large_and_multi_block_grids_match_reference(shape, ndim, construction, 
 @pytest.mark.parametrize("shape,ndim", [((31, 17), 2), ((9, 8, 7), 3), ((2, 3, 12, 12), 2)])
 def test_full_grid_has_euler_characteristic_one(shape, ndim, construction, rng):
     x = torch.rand(shape, generator=rng, dtype=torch.float64)
-    curve = topoeuler.ecc(x, 16, ndim=ndim, construction=construction)
+    curve = topoeuler.ecc(x, 16, ndim=ndim, construction=construction, value_range=(0.0, 1.0))
     assert (curve[..., -1] == 1).all()  # the last int threshold is the max: everything entered
 
 
@@ -81,9 +81,9 @@ def test_large_counts_do_not_overflow():
     assert topoeuler.ecc(x, torch.tensor([0.0, 1.0]), construction="T").tolist() == [1 - ones_off_border, 1]
 
 
-def test_int_thresholds_span_finite_range():
+def test_int_thresholds_span_value_range():
     x = torch.tensor([[float("-inf"), 2.0], [5.0, float("inf")]])
-    curve = topoeuler.ecc(x, 4)  # thresholds 2, 3, 4, 5
+    curve = topoeuler.ecc(x, 4, value_range=(2.0, 5.0))  # thresholds 2, 3, 4, 5
     expected = brute_force.ecc(x.double().numpy(), [2.0, 3.0, 4.0, 5.0], "V")
     assert curve.tolist() == expected
 
@@ -202,9 +202,9 @@ class TestGudhi:
 class TestBadInput:
     def test_nan(self):
         with pytest.raises(ValueError, match="x contains NaN"):
-            topoeuler.ecc(torch.tensor([[0.0, float("nan")]]))
+            topoeuler.ecc(torch.tensor([[0.0, float("nan")]]), torch.zeros(1))
 
-    @pytest.mark.parametrize("ndim", [1, 4, "2"])
+    @pytest.mark.parametrize("ndim", [1, 4, "2", 2.0, True])
     def test_ndim(self, ndim):
         with pytest.raises(ValueError, match="ndim must be 2 or 3"):
             topoeuler.ecc(torch.zeros(3, 3, 3, 3), ndim=ndim)
@@ -218,13 +218,24 @@ class TestBadInput:
             topoeuler.ecc(torch.zeros(2, 0, 4))
 
     def test_empty_batch(self):
-        with pytest.raises(ValueError, match="no finite values"):
-            topoeuler.ecc(torch.zeros(0, 4, 4))
+        assert topoeuler.ecc(torch.zeros(0, 4, 4), 3, value_range=(0, 1)).shape == (0, 3)
         assert topoeuler.ecc(torch.zeros(0, 4, 4), torch.arange(3.0)).shape == (0, 3)
 
-    def test_all_infinite_with_int_thresholds(self):
-        with pytest.raises(ValueError, match="no finite values"):
-            topoeuler.ecc(torch.full((3, 3), float("inf")))
+    def test_count_needs_value_range(self):
+        with pytest.raises(ValueError, match="needs value_range="):
+            topoeuler.ecc(torch.rand(3, 3))
+        with pytest.raises(ValueError, match="needs value_range="):
+            topoeuler.ecc(torch.full((3, 3), float("inf")), 8)
+
+    @pytest.mark.parametrize("value_range", [(1.0, 0.0), (0.0, float("inf")), (float("nan"), 1.0), (0.0,), "ab",
+                                             (0, True)])
+    def test_value_range(self, value_range):
+        with pytest.raises(ValueError, match="value_range must be"):
+            topoeuler.ecc(torch.rand(3, 3), 4, value_range=value_range)
+
+    def test_huge_count(self):
+        with pytest.raises(ValueError, match="at most 2\\*\\*24"):
+            topoeuler.ecc(torch.rand(3, 3), 2**31, value_range=(0, 1))
 
     def test_construction(self):
         with pytest.raises(ValueError, match='construction must be "V" or "T"'):
@@ -237,12 +248,13 @@ class TestBadInput:
         (torch.zeros(2, 3), r"thresholds must be \[T\]"),
         (torch.zeros(0), r"thresholds must be \[T\]"),
         (0, "positive count"),
+        (2**31, "at most 2"),
         (True, "int count or a tensor"),
         (2.5, "int count or a tensor"),
     ])
     def test_thresholds(self, thresholds, match):
         with pytest.raises((ValueError, TypeError), match=match):
-            topoeuler.ecc(torch.rand(4, 4), thresholds)
+            topoeuler.ecc(torch.rand(4, 4), thresholds, value_range=(0, 1))
 
     def test_thresholds_on_another_device(self):
         with pytest.raises(ValueError, match="thresholds is on meta"):
@@ -250,7 +262,7 @@ class TestBadInput:
 
     def test_huge_integers(self):
         with pytest.raises(ValueError, match="beyond 2\\*\\*53"):
-            topoeuler.ecc(torch.tensor([[2**60, 0]]))
+            topoeuler.ecc(torch.tensor([[2**60, 0]]), torch.zeros(1))
 
     def test_complex_and_non_tensor(self):
         with pytest.raises(TypeError, match="x must be real"):
@@ -260,4 +272,4 @@ class TestBadInput:
 
     def test_superlevel_type(self):
         with pytest.raises(TypeError, match="superlevel must be a bool"):
-            topoeuler.ecc(torch.zeros(3, 3), superlevel="yes")
+            topoeuler.ecc(torch.zeros(3, 3), torch.zeros(1), superlevel="yes")

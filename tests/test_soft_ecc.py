@@ -89,16 +89,17 @@ def test_tends_to_exact_ecc_and_infinities(rng):
     exact = topoeuler.ecc(x, t).double()
     errors = [(topoeuler.soft_ecc(x, t, scale=s) - exact).abs().max() for s in (5.0, 1e3, 1e7)]
     assert errors[0] > errors[2] and errors[2] < 1e-9
-    ones = topoeuler.soft_ecc(torch.randn(4, 6, 6, generator=rng), thresholds=16, scale=1e4)  # top threshold = max
+    y = torch.randn(4, 6, 6, generator=rng)
+    ones = topoeuler.soft_ecc(y, thresholds=16, scale=1e4, value_range=(float(y.min()), float(y.max())))  # top = max
     torch.testing.assert_close(ones[:, -1], torch.full((4,), 1.0), atol=0.51, rtol=0)  # the max pixel sits at 1/2
 
 
 def test_window_float32_and_determinism(rng):
     x = torch.rand(3, 40, 50, generator=rng, dtype=torch.float64)
-    a = topoeuler.soft_ecc(x, 48, scale=80.0)
-    b = topoeuler.soft_ecc(x, 48, scale=80.0, z_max=math.inf)
+    a = topoeuler.soft_ecc(x, 48, value_range=(0.0, 1.0), scale=80.0)
+    b = topoeuler.soft_ecc(x, 48, value_range=(0.0, 1.0), scale=80.0, z_max=math.inf)
     torch.testing.assert_close(a, b, rtol=0, atol=1e-12)
-    c = topoeuler.soft_ecc(x.float(), 48, scale=80.0)
+    c = topoeuler.soft_ecc(x.float(), 48, value_range=(0.0, 1.0), scale=80.0)
     assert c.dtype == torch.float32
     torch.testing.assert_close(c.double(), a, rtol=0, atol=5e-4)
     big = torch.rand(1, 300, 300, generator=rng, dtype=torch.float64, requires_grad=True)  # several row blocks
@@ -136,8 +137,10 @@ def test_bad_input():
         topoeuler.soft_ecc(x, alpha=1.0)
     with pytest.raises(ValueError, match="thresholds"):
         topoeuler.soft_ecc(x, torch.zeros(2, 3))
-    with pytest.raises(ValueError, match="no finite"):
+    with pytest.raises(ValueError, match="needs value_range="):
         topoeuler.soft_ecc(torch.full((3, 3), float("inf")))
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        topoeuler.soft_ecc(x, torch.zeros(3), direction=torch.ones(2), alpha="0.1")
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

@@ -131,7 +131,7 @@ def test_float32_pos_with_float64_arithmetic(case, rng):
     for dtype in (torch.float32, torch.float64):
         p = pos.to(dtype).clone().requires_grad_()
         vv = v.to(v_dtype or dtype).clone().requires_grad_()
-        out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=30, batch=batch, scale=20.0, z_max=z_max)
+        out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=30, radius=4.0, batch=batch, scale=20.0, z_max=z_max)
         out.backward(torch.ones_like(out))
         results.append((out, p.grad, vv.grad))
     for a, b in zip(*results):
@@ -174,10 +174,10 @@ def test_closed_surfaces_at_high_scale():
 def test_window_equals_dense_evaluation_and_float32(rng):
     pos, e, f, batch = random_complex(rng, [30, 20], integer=False)
     v = topoeuler.random_directions(8, 3, seed=0, dtype=torch.float64)
-    windowed = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, batch=batch, scale=50.0)
-    full = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, batch=batch, scale=50.0, z_max=math.inf)
+    windowed = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, radius=4.0, batch=batch, scale=50.0)
+    full = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, radius=4.0, batch=batch, scale=50.0, z_max=math.inf)
     torch.testing.assert_close(windowed, full, rtol=0, atol=1e-13)
-    single = topoeuler.soft_ect(pos.float(), e, f, directions=v.float(), thresholds=40, batch=batch, scale=50.0)
+    single = topoeuler.soft_ect(pos.float(), e, f, directions=v.float(), thresholds=40, radius=4.0, batch=batch, scale=50.0)
     assert single.dtype == torch.float32
     torch.testing.assert_close(single.double(), windowed, rtol=0, atol=2e-5)
 
@@ -192,7 +192,7 @@ def test_deterministic_across_thread_counts(D, rng):
         for n in (1, max(2, threads)):
             torch.set_num_threads(n)
             p, vv = pos.clone().requires_grad_(), v.clone().requires_grad_()
-            out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=32, batch=batch, scale=20.0)
+            out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=32, radius=4.0, batch=batch, scale=20.0)
             out.backward(torch.ones_like(out))
             results.append((out.detach(), p.grad, vv.grad))
     finally:
@@ -254,9 +254,9 @@ def test_fallback_without_kernels_warns_and_agrees(monkeypatch):
     pos = torch.randn(12, 3, generator=gen, dtype=torch.float64)
     edge_index = torch.randint(0, 12, (2, 20), generator=gen)
     v = topoeuler.sphere_directions(6, dtype=torch.float64)
-    expected = topoeuler.soft_ect(pos, edge_index, directions=v, thresholds=9, scale=5.0, z_max=math.inf)
+    expected = topoeuler.soft_ect(pos, edge_index, directions=v, thresholds=9, radius=4.0, scale=5.0, z_max=math.inf)
     monkeypatch.setattr(_backend, "_C", None)
     monkeypatch.setattr(_backend, "_warned", False)
     with pytest.warns(RuntimeWarning, match="slow pure-PyTorch reference"):
-        got = topoeuler.soft_ect(pos, edge_index, directions=v, thresholds=9, scale=5.0)
+        got = topoeuler.soft_ect(pos, edge_index, directions=v, thresholds=9, radius=4.0, scale=5.0)
     torch.testing.assert_close(got, expected, rtol=1e-10, atol=1e-10)

@@ -16,6 +16,8 @@ try:
 except ImportError as error:  # the extension was not built, or was built against another torch
     _C = None
     _LOAD_ERROR = str(error)
+# Asked once: a pybind call inside an op would break torch.compile's graph.
+_HAS_CUDA = _C is not None and _C.has_cuda()
 
 _warned = False
 
@@ -36,12 +38,15 @@ def compiled():
 
 
 def backend_for(device: torch.device) -> str:
-    """Name of the backend that runs an op on ``device``: "cpu", "cuda" or "reference" (the slow
-    fallback, announced by a warning the first time)."""
+    """Name of the backend that runs an op on ``device``: "cpu", "cuda", "meta" (shapes only, from
+    the operators' fake implementations) or "reference" (the slow fallback, announced by a
+    warning the first time)."""
+    if device.type == "meta":
+        return "meta"
     if compiled() is None:
         return "reference"
     if device.type == "cuda":
-        if not _C.has_cuda():
+        if not _HAS_CUDA:
             raise RuntimeError(
                 "topoeuler was built without CUDA kernels but received a CUDA tensor; "
                 "rebuild it on a machine where torch has CUDA (see CONTRIBUTING.md)"
@@ -61,8 +66,8 @@ def info() -> dict:
         "torch": torch.__version__,
         "cpu": "compiled" if _C is not None else "reference (slow fallback)",
         "cuda": (
-            "compiled" if _C is not None and _C.has_cuda() and torch.cuda.is_available()
-            else "built, no GPU visible" if _C is not None and _C.has_cuda()
+            "compiled" if _HAS_CUDA and torch.cuda.is_available()
+            else "built, no GPU visible" if _HAS_CUDA
             else "not built"
         ),
         "threads": torch.get_num_threads(),

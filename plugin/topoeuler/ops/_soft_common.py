@@ -13,9 +13,16 @@ import math
 
 import torch
 
-from topoeuler.ops._checks import positive_number
+from topoeuler.ops._checks import positive_number, reads_values
 
 Z_MAX = {torch.float32: 17.0, torch.float64: 37.0}
+
+
+def scaled(values: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """``values * scale`` for a learnable ``scale``, keeping +-inf entries as they are, so that
+    they add nothing to ``scale``'s gradient (rather than ``0 * inf = NaN``)."""
+    finite = torch.isfinite(values)
+    return torch.where(finite, torch.where(finite, values, 0) * scale.to(values.dtype), values)
 
 
 def with_grad(checked: torch.Tensor, original) -> torch.Tensor:
@@ -25,15 +32,16 @@ def with_grad(checked: torch.Tensor, original) -> torch.Tensor:
     return checked
 
 
-def check_scale(scale) -> float | torch.Tensor:
+def check_scale(scale, validate: bool = True) -> float | torch.Tensor:
     """``scale`` as a positive finite float, or a positive finite 0-dim/1-element floating tensor (may be learnable)."""
     if isinstance(scale, torch.Tensor):
         if not scale.is_floating_point() or scale.numel() != 1:
             raise ValueError(f"scale must be a positive number or a one-element float tensor, got {scale.dtype} "
                              f"{tuple(scale.shape)}")
-        value = float(scale.detach())
-        if not math.isfinite(value) or value <= 0:
-            raise ValueError(f"scale must be positive and finite, got {value}")
+        if reads_values(scale, validate):
+            value = float(scale.detach())
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"scale must be positive and finite, got {value}")
         return scale.reshape(())
     return positive_number("scale", scale)
 
@@ -47,13 +55,15 @@ def check_z_max(z_max, dtype: torch.dtype) -> float:
     return float(z_max)
 
 
-def sort_thresholds(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+def sort_thresholds(t: torch.Tensor, validate: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Sorted thresholds along the last axis and the inverse permutation (``None`` when already sorted).
 
     The soft ops accept thresholds in any order (learnable thresholds may cross): the result at
     position k is the soft count at ``t[..., k]``; gradients follow the thresholds through the sort.
+    Whether they are sorted is asked only where values may be read (:func:`reads_values`);
+    elsewhere they are always sorted, without a host copy.
     """
-    if t.shape[-1] < 2 or not (t[..., 1:] < t[..., :-1]).any():
+    if t.shape[-1] < 2 or (reads_values(t, validate) and not (t[..., 1:] < t[..., :-1]).any()):
         return t, None
     values, order = t.sort(dim=-1)
     return values, order.argsort(dim=-1)

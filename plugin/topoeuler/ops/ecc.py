@@ -1,36 +1,18 @@
-"""Exact Euler characteristic curves of images and volumes (SPEC section 1)."""
+"""Exact Euler characteristic curves of images and volumes (``docs/definitions.md`` section 1)."""
 from __future__ import annotations
-
-import math
 
 import torch
 
-from topoeuler._backend import backend_for, compiled
-from topoeuler.ops import reference
-from topoeuler.ops._checks import as_real, check_construction, check_ndim
-from topoeuler.ops.thresholds import resolve_thresholds, threshold_rows
-
-
-def finite_range(x: torch.Tensor, name: str = "x") -> tuple[float, float]:
-    """(min, max) of the finite values of ``x``; ValueError when there are none."""
-    if x.numel():
-        lo, hi = (float(v) for v in torch.aminmax(x))
-        if math.isfinite(lo) and math.isfinite(hi):  # the common case: one pass, no copy
-            return lo, hi
-    finite = x[torch.isfinite(x)]
-    if finite.numel() == 0:
-        raise ValueError(f"{name} has no finite values to span the thresholds; pass a thresholds tensor")
-    return float(finite.min()), float(finite.max())
-
-
-def as_grids(x: torch.Tensor, ndim: int) -> torch.Tensor:
-    """``x [..., *grid]`` as the kernels' contiguous ``[B, depth, H, W]`` (depth 1 in 2D)."""
-    grid = x.shape[-ndim:]
-    return x.reshape(-1, *((1,) * (3 - ndim)), *grid).contiguous()
+from topoeuler._backend import backend_for
+from topoeuler.ops import _library, reference
+from topoeuler.ops._checks import as_real, check_construction, check_ndim, check_validate
+from topoeuler.ops._common import as_grids
+from topoeuler.ops.thresholds import check_range, resolve_thresholds, threshold_rows
 
 
 def ecc(x: torch.Tensor, thresholds: int | torch.Tensor = 64, *, ndim: int = 2, construction: str = "V",
-        superlevel: bool = False) -> torch.Tensor:
+        superlevel: bool = False, value_range: tuple[float, float] | None = None,
+        validate: bool = True) -> torch.Tensor:
     """Exact Euler characteristic curves of a batch of 2D/3D grids.
 
     Args:
@@ -38,26 +20,31 @@ def ecc(x: torch.Tensor, thresholds: int | torch.Tensor = 64, *, ndim: int = 2, 
             are the grid, leading axes (batch, channels) are kept. Any real dtype; values are
             compared in float64 (float32/16 and integers up to 2**53 convert exactly). ``+inf``
             pixels never enter, ``-inf`` enter at every threshold, NaN is an error.
-        thresholds: a count ``T`` (evenly spaced from the finite min to the finite max of the
-            whole input, both included) or a sorted 1-D tensor ``[T]``.
+        thresholds: a count ``T`` (evenly spaced on ``value_range``, both ends included) or a
+            sorted 1-D tensor ``[T]``.
         ndim: 2 or 3.
         construction: ``"V"`` (pixels are vertices, cells take the max of their vertices,
             4/6-connectivity) or ``"T"`` (pixels are top cells, lower cells take the min of the
             top cells containing them, 8/26-connectivity).
         superlevel: count the cells of value ``>= t`` instead (V: the min of the vertices;
             T: the max of the top cells), i.e. the sublevel ECC of ``-x`` at ``-t``.
+        value_range: ``(lo, hi)`` of a count of thresholds (required with one: the same
+            thresholds for every sample, whatever its batch).
+        validate: check values (NaN, sortedness; reads them back to the host); False skips
+            those checks, e.g. on CUDA in a training loop.
 
     Returns:
         int64 ``x.shape[:-ndim] + (T,)``: ``ECC(t_k) = sum over cells c with value(c) <= t_k of
         (-1)^dim(c)``. Ties need no rule: a cell is counted from the first threshold ``>=`` its value.
     """
-    x = as_real("x", x, allow_inf=True)
+    validate = check_validate(validate)
+    x = as_real("x", x, allow_inf=True, validate=validate)
     check_ndim(ndim, x)
     t_construction = check_construction(construction)
     if not isinstance(superlevel, bool):
         raise TypeError(f"superlevel must be a bool, got {type(superlevel).__name__}")
-    lo_hi = finite_range(x) if isinstance(thresholds, int) and not isinstance(thresholds, bool) else (0.0, 0.0)
-    t = resolve_thresholds(thresholds, *lo_hi, like=x, like_name="x")
+    span = None if value_range is None else check_range("value_range", value_range)
+    t = resolve_thresholds(thresholds, span, x, "x", validate=validate)
     if superlevel:  # value >= t  <=>  -value <= -t, on reversed thresholds
         x, t = -x, -t.flip(0)
     lead, count = x.shape[:-ndim], t.shape[0]
@@ -69,8 +56,6 @@ def ecc(x: torch.Tensor, thresholds: int | torch.Tensor = 64, *, ndim: int = 2, 
 
 def _sublevel_curves(x: torch.Tensor, t: torch.Tensor, ndim: int, construction: str, t_construction: bool) -> torch.Tensor:
     """ECC ``[B, T]`` of the grids of ``x`` at float64 thresholds ``t [T]``, on the active backend."""
-    backend_for(x.device)
-    kernels = compiled()
-    if kernels is None:
+    if backend_for(x.device) == "reference":
         return reference.ecc_reference(x, t, ndim=ndim, construction=construction).reshape(-1, t.shape[0])
-    return kernels.ecc_curves(as_grids(x, ndim), ndim, t_construction, *threshold_rows(t, 1))
+    return _library.ecc_curves(as_grids(x, ndim), ndim, t_construction, *threshold_rows(t, 1))

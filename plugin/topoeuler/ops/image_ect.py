@@ -1,14 +1,15 @@
-"""Exact Euler characteristic transform of images and volumes (SPEC section 2)."""
+"""Exact Euler characteristic transform of images and volumes (``docs/definitions.md`` section 2)."""
 from __future__ import annotations
 
 import math
 
 import torch
 
-from topoeuler._backend import backend_for, compiled
-from topoeuler.ops import reference
-from topoeuler.ops._checks import as_real, check_construction, check_directions, check_ndim, positive_number, same_device
-from topoeuler.ops.ecc import as_grids
+from topoeuler._backend import backend_for
+from topoeuler.ops import _library, reference
+from topoeuler.ops._checks import (as_real, check_construction, check_directions, check_ndim, check_validate,
+                                   positive_number, same_device)
+from topoeuler.ops._common import as_grids
 from topoeuler.ops.thresholds import resolve_thresholds, threshold_rows
 
 
@@ -26,7 +27,8 @@ def foreground_mask(x: torch.Tensor, foreground) -> torch.Tensor:
 
 
 def image_ect(x: torch.Tensor, directions: torch.Tensor, thresholds: int | torch.Tensor = 64, *, ndim: int = 2,
-              foreground: float | torch.Tensor = 0.0, construction: str = "V", radius: float | None = None) -> torch.Tensor:
+              foreground: float | torch.Tensor = 0.0, construction: str = "V", radius: float | None = None,
+              validate: bool = True) -> torch.Tensor:
     """Exact ECT of the cubical complexes of the foreground pixels/voxels of a batch of grids.
 
     Pixel ``i`` of an axis of ``n`` pixels sits at coordinate ``i * (2/(n-1)) - 1`` (so the grid
@@ -41,24 +43,26 @@ def image_ect(x: torch.Tensor, directions: torch.Tensor, thresholds: int | torch
             the grid's circumradius), a sorted ``[T]`` tensor, or ``[D, T]``.
         foreground: pixels with ``x > foreground`` (a number), or a bool mask of ``x``'s shape.
         construction: ``"V"`` or ``"T"``, as in :func:`topoeuler.ecc`.
+        radius: the range of a count of thresholds (default ``sqrt(ndim)``, the same for every grid).
+        validate: check values (NaN, sortedness, zero directions; reads them back to the host);
+            False skips those checks.
 
     Returns:
         int64 ``x.shape[:-ndim] + (D, T)``.
     """
-    x = as_real("x", x, allow_inf=True)
+    validate = check_validate(validate)
+    x = as_real("x", x, allow_inf=True, validate=validate)
     check_ndim(ndim, x)
     t_construction = check_construction(construction)
     mask = foreground_mask(x, foreground)
-    v = check_directions(directions, ndim, x, "x")
+    v = check_directions(directions, ndim, x, "x", validate)
     r = positive_number("radius", radius) if radius is not None else math.sqrt(ndim)
-    t = resolve_thresholds(thresholds, -r, r, x, "x", rows=v.shape[0])
+    t = resolve_thresholds(thresholds, (-r, r), x, "x", rows=v.shape[0], span_name="radius", validate=validate)
     lead, count = x.shape[:-ndim], t.shape[-1]
-    backend_for(x.device)
-    kernels = compiled()
     values, origin, inv_step = threshold_rows(t, v.shape[0])
-    if kernels is None:
+    if backend_for(x.device) == "reference":
         curves = reference.image_ect_reference(mask, v, values, ndim=ndim, construction=construction)
     else:
         grids = as_grids(mask.to(torch.uint8), ndim)
-        curves = kernels.image_ect_histogram(grids, ndim, v, t_construction, values, origin, inv_step).cumsum(dim=2)
+        curves = _library.image_ect_histogram(grids, ndim, v, t_construction, values, origin, inv_step).cumsum(dim=2)
     return curves.reshape(*lead, v.shape[0], count)

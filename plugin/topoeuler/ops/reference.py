@@ -1,9 +1,10 @@
-"""Pure-PyTorch references of the exact ops: the definitions of SPEC sections 1-2, batched.
+"""Pure-PyTorch references of the ops: the definitions of ``docs/definitions.md`` sections 1-3, batched.
 
-They enumerate cells explicitly (shifted maxima/minima + bucketize + scatter), so they cost
-O(cells) memory and time per image and direction. They serve as the fallback when the
-compiled kernels are missing, and as the plain-PyTorch peer in the benchmarks. Inputs are
-assumed valid (the public ops in :mod:`topoeuler.ops` check them).
+They enumerate cells explicitly (shifted maxima/minima + bucketize + scatter; the soft ones a
+sigmoid per cell and threshold), so they cost O(cells) memory and time per image and direction
+(times T for the soft ones). They serve as the fallback when the compiled kernels are missing,
+and as the plain-PyTorch peers in the benchmarks. Inputs are assumed valid (the public ops in
+:mod:`topoeuler.ops` check them).
 """
 from __future__ import annotations
 
@@ -124,3 +125,29 @@ def ect_reference(pos: torch.Tensor, *simplices: torch.Tensor, directions: torch
         rows = batch[idx[0]][None, :] * D + direction
         hist += _counts(bins, rows, (-1) ** (idx.shape[0] - 1), num_graphs * D, T)
     return hist[:, :T].cumsum(dim=1).view(num_graphs, D, T)
+
+
+def soft_ecc_dense(f: torch.Tensor, thresholds: torch.Tensor, *, ndim: int = 2, construction: str = "V",
+                   scale: float = 50.0) -> torch.Tensor:
+    """The dense soft ECC formula over every cell (materialises ``[B, cells, T]``): fallback
+    without compiled kernels and the benchmarks' peer. ``f [B, *grid]``, thresholds ``[T]``; float64 ``[B, T]``."""
+    out = 0
+    for values, sign in cubical_cells(f.to(torch.float64), ndim, construction):
+        out = out + sign * torch.sigmoid(scale * (thresholds - values[..., None])).sum(dim=1)
+    return out
+
+
+def soft_ect_dense(pos, *simplices, directions, thresholds, batch=None, num_graphs=1, scale=50.0):
+    """The dense DECT formula (fallback without the compiled kernels, and the benchmarks' peer):
+    materialises ``[cells, D, T]``. ``thresholds [D, T]``; returns float64 ``[B, D, T]``."""
+    N = pos.shape[0]
+    h = pos.to(torch.float64) @ directions.to(torch.float64).T  # [N, D]
+    if batch is None:
+        batch = torch.zeros(N, dtype=torch.int64, device=pos.device)
+    D, T = thresholds.shape
+    out = torch.zeros(num_graphs, D, T, dtype=torch.float64, device=pos.device)
+    for idx in (torch.arange(N, device=pos.device)[None],) + tuple(simplices):
+        height = h[idx].amax(dim=0)  # [M, D]
+        soft = torch.sigmoid(scale * (thresholds[None] - height[:, :, None]))  # [M, D, T]
+        out = out.index_add(0, batch[idx[0]], (-1) ** (idx.shape[0] - 1) * soft)
+    return out
