@@ -1,4 +1,4 @@
-"""Brute-force ECC / ECT straight from SPEC sections 1-2, for tests only (slow, tiny inputs).
+"""Brute-force ECC / ECT straight from docs/definitions.md sections 1-2, for tests only (slow, tiny inputs).
 
 Cells of a cubical complex are enumerated on the doubled lattice: a cell is a point of the
 doubled grid, its dimension the number of odd coordinates. Nothing here is shared with the
@@ -44,7 +44,7 @@ def ecc(f: np.ndarray, thresholds, construction: str = "V", superlevel: bool = F
 
 
 def height(point, direction) -> float:
-    """<point, direction> in float64, summed in coordinate order (as SPEC's kernels document)."""
+    """<point, direction> in float64, summed in coordinate order (as docs/definitions.md section 2 states)."""
     h = 0.0
     for p, v in zip(point, direction):
         h += float(p) * float(v)

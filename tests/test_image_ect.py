@@ -1,4 +1,4 @@
-"""Exact image ECT: the ECC of heights <p, v> on the foreground (SPEC section 2)."""
+"""Exact image ECT: the ECC of heights <p, v> on the foreground (docs/definitions.md section 2)."""
 import math
 
 import pytest

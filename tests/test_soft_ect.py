@@ -1,4 +1,4 @@
-"""Soft ECT (SPEC section 3): dense formula, gradcheck, limit to the exact ECT, ties, bad input."""
+"""Soft ECT (docs/definitions.md section 3): dense formula, gradcheck, limit to the exact ECT, ties, bad input."""
 import math
 
 import pytest

@@ -1,7 +1,7 @@
 """topoeuler: fast, exact and differentiable Euler characteristic curves and transforms.
 
 >>> import torch, topoeuler
->>> topoeuler.ecc(torch.rand(8, 28, 28), thresholds=16).shape
+>>> topoeuler.ecc(torch.rand(8, 28, 28), thresholds=16, value_range=(0.0, 1.0)).shape
 torch.Size([8, 16])
 """
 __version__ = "0.1.0"

@@ -7,7 +7,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from topoeuler.ops._checks import positive_number
+from topoeuler.ops._checks import as_real, positive_number
+
+
+def threshold_count(thresholds) -> int:
+    """A layer's count of thresholds: a positive int; ValueError naming ``thresholds`` otherwise."""
+    if isinstance(thresholds, bool) or not isinstance(thresholds, int) or thresholds < 1:
+        raise ValueError(f"thresholds must be a positive count or a tensor, got {thresholds!r}")
+    return thresholds
 
 
 def _inverse_softplus(y: torch.Tensor) -> torch.Tensor:
@@ -26,7 +33,9 @@ class SortedThresholds(nn.Module):
 
     def __init__(self, init: torch.Tensor, learnable: bool):
         super().__init__()
-        init = init.to(torch.float32)
+        init = as_real("thresholds", init, allow_inf=False).to(torch.float32)
+        if init.dim() not in (1, 2) or init.shape[-1] == 0:
+            raise ValueError(f"thresholds must be [T] or [D, T] with T >= 1, got shape {tuple(init.shape)}")
         if init.shape[-1] > 1 and not (init[..., 1:] > init[..., :-1]).all():
             raise ValueError("initial thresholds must be strictly increasing")
         self.learnable = learnable
@@ -50,7 +59,7 @@ class UnitDirections(nn.Module):
 
     def __init__(self, init: torch.Tensor, learnable: bool):
         super().__init__()
-        init = init.to(torch.float32)
+        init = as_real("directions", init, allow_inf=False).to(torch.float32)
         norm = init.norm(dim=1, keepdim=True)
         if (norm == 0).any():
             raise ValueError("directions has rows of zero length")
@@ -64,7 +73,7 @@ class UnitDirections(nn.Module):
         if not self.learnable:
             return self.fixed
         norm = self.raw.norm(dim=1, keepdim=True)
-        if (norm == 0).any():
+        if not torch.compiler.is_compiling() and (norm == 0).any():  # a host copy: not in a compiled graph
             raise ValueError("a learnable direction has collapsed to zero length")
         return self.raw / norm
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from topoeuler.nn._params import PositiveScale, SortedThresholds, normalise
+from topoeuler.nn._params import PositiveScale, SortedThresholds, normalise, threshold_count
 from topoeuler.ops._checks import check_construction
 from topoeuler.ops.soft_ecc import soft_ecc
+from topoeuler.ops.thresholds import check_range
 
 
 class ECCLayer(nn.Module):
@@ -32,17 +33,15 @@ class ECCLayer(nn.Module):
         if ndim not in (2, 3):
             raise ValueError(f"ndim must be 2 or 3, got {ndim!r}")
         check_construction(construction)
-        if isinstance(thresholds, int) and not isinstance(thresholds, bool):
-            lo, hi = value_range
-            if not lo < hi:
-                raise ValueError(f"value_range must be (lo, hi) with lo < hi, got {value_range!r}")
-            t = torch.linspace(float(lo), float(hi), thresholds)
-        elif isinstance(thresholds, torch.Tensor):
+        if isinstance(thresholds, torch.Tensor):
             t = thresholds.detach()
             if t.dim() != 1:
                 raise ValueError(f"thresholds must be [T], got shape {tuple(t.shape)}")
         else:
-            raise TypeError(f"thresholds must be an int or a tensor, got {type(thresholds).__name__}")
+            lo, hi = check_range("value_range", value_range)
+            if not lo < hi:
+                raise ValueError(f"value_range must be (lo, hi) with lo < hi, got {value_range!r}")
+            t = torch.linspace(lo, hi, threshold_count(thresholds))
         self.ndim, self.construction = ndim, construction
         self.thresholds = SortedThresholds(t, learn_thresholds)
         self.scale = PositiveScale(scale, learn_scale)
@@ -63,7 +62,7 @@ class ECCLayer(nn.Module):
         kwargs = {}
         if self.height:
             norm = self.direction.norm()
-            if norm == 0:
+            if not torch.compiler.is_compiling() and norm == 0:  # a host copy: not in a compiled graph
                 raise ValueError("the learnable height direction has collapsed to zero length")
             kwargs = {"direction": self.direction / norm, "alpha": self.alpha}
         dtype = x.dtype if x.is_floating_point() else torch.float32

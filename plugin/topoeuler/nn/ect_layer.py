@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from topoeuler.nn._params import PositiveScale, SortedThresholds, UnitDirections, normalise
+from topoeuler.nn._params import PositiveScale, SortedThresholds, UnitDirections, normalise, threshold_count
 from topoeuler.ops.directions import circle_directions, random_directions, sphere_directions
 from topoeuler.ops._checks import positive_number
 from topoeuler.ops.soft_ect import soft_ect
@@ -33,8 +33,10 @@ class ECTLayer(nn.Module):
         seed: seed of random directions (``dim`` other than 2 and 3).
 
     Forward: ``layer(data)`` with a PyG ``Data``/``Batch`` (``pos``, or ``x`` when there is no
-    ``pos``; ``edge_index``; ``face``; ``batch``), or ``layer(pos, edge_index, face, batch=batch)``
-    with plain tensors. Returns ``[B, D, T]`` (B = number of graphs).
+    ``pos``; ``edge_index``; ``face``; ``batch``; ``num_graphs``), or
+    ``layer(pos, edge_index, face, batch=batch, num_graphs=B)`` with plain tensors (``num_graphs``
+    keeps trailing graphs without vertices and avoids reading ``batch.max()``; required with
+    ``batch`` under ``torch.compile``). Returns ``[B, D, T]`` (B = number of graphs).
     """
 
     def __init__(self, directions: int | torch.Tensor = 32, dim: int = 3, thresholds: int | torch.Tensor = 32,
@@ -59,13 +61,11 @@ class ECTLayer(nn.Module):
         self.dim = dim
         self.directions = UnitDirections(init, learn_directions)
         D = init.shape[0]
-        if isinstance(thresholds, int) and not isinstance(thresholds, bool):
-            radius = positive_number("radius", radius)
-            t = torch.linspace(-radius, radius, thresholds)
-        elif isinstance(thresholds, torch.Tensor):
+        radius = positive_number("radius", radius)
+        if isinstance(thresholds, torch.Tensor):
             t = thresholds.detach()
         else:
-            raise TypeError(f"thresholds must be an int or a tensor, got {type(thresholds).__name__}")
+            t = torch.linspace(-radius, radius, threshold_count(thresholds))
         if per_direction_thresholds and t.dim() == 1:
             t = t.expand(D, -1)
         self.thresholds = SortedThresholds(t, learn_thresholds)
@@ -79,8 +79,8 @@ class ECTLayer(nn.Module):
         self.normalize = normalize
         self.radius = radius
 
-    def forward(self, data, *simplices: torch.Tensor, batch: torch.Tensor | None = None) -> torch.Tensor:
-        num_graphs = None
+    def forward(self, data, *simplices: torch.Tensor, batch: torch.Tensor | None = None,
+                num_graphs: int | None = None) -> torch.Tensor:
         if isinstance(data, torch.Tensor):
             pos = data
             sets = list(simplices)
@@ -100,16 +100,15 @@ class ECTLayer(nn.Module):
             if "faces" in self.kinds and getattr(data, "face", None) is not None:
                 sets.append(data.face)
             batch = getattr(data, "batch", None)
-            num_graphs = getattr(data, "num_graphs", None)
+            num_graphs = getattr(data, "num_graphs", None) if batch is not None else None
         pos = pos.float() if not pos.is_floating_point() else pos
         v = self.directions().to(device=pos.device)
         t = self.thresholds().to(device=pos.device)
         scale = self.scale()
         if isinstance(scale, torch.Tensor):
             scale = scale.to(pos.device)
-        out = soft_ect(pos, *sets, directions=v.to(pos.dtype), thresholds=t.to(pos.dtype), batch=batch, scale=scale)
-        if num_graphs is not None and out.shape[0] < num_graphs:  # trailing graphs without vertices
-            out = torch.cat([out, out.new_zeros(num_graphs - out.shape[0], *out.shape[1:])])
+        out = soft_ect(pos, *sets, directions=v.to(pos.dtype), thresholds=t.to(pos.dtype), batch=batch, scale=scale,
+                       num_graphs=num_graphs)
         return normalise(out, self.normalize, (1, 2))
 
     def extra_repr(self) -> str:
