@@ -37,6 +37,9 @@ def test_mnist_run_writes_everything_and_resumes(tmp_path, monkeypatch):
     monkeypatch.setattr(harness, "prune", no_training)
     again = harness.run_harness("mlp", "mnist", ["magnitude", "synflow", "random:shuffle"], [0, 1], [0], tmp_path, **TINY)
     assert [c["test_accuracy"] for c in again["cells"]] == [c["test_accuracy"] for c in cells]
+    for changed in (dict(epochs=2), dict(lr=1e-2), dict(n_train=200), dict(iterations=2)):  # each keys the cells
+        with pytest.raises(AssertionError, match="recomputed"):
+            harness.run_harness("mlp", "mnist", ["magnitude"], [1], [0], tmp_path, **{**TINY, **changed})
 
 
 @pytest.mark.slow

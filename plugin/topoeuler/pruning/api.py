@@ -25,9 +25,10 @@ class PruneResult:
         method, compression, scope, iterations, seed: the call's settings (``compression`` is
             the exponent ``c`` of the kept fraction ``10^-c``).
         sanity: the Frankle et al. 2021 checks applied (subset of ``shuffle``, ``reinit``, ``invert``).
-        masks: ``{key: bool tensor}`` as applied (True = kept), keys as in ``named_parameters()``.
+        masks: ``{key: bool tensor}`` as applied (True = kept), keys as in ``named_parameters()``,
+            each on its parameter's device; a tied tensor has one key and one mask.
         layer_density: ``{key: kept fraction}`` per prunable tensor.
-        density: kept fraction over all prunable entries.
+        density: kept fraction over all prunable entries (a tied tensor counted once).
         collapsed: whether a layer lost all its weights (biases and norms do not count).
         collapsed_layers: the keys of those weights.
     """
@@ -161,13 +162,15 @@ def scores(
 
 
 def _current_masks(model: nn.Module, targets: list[Target]) -> dict[str, torch.Tensor]:
-    """Entries still alive: the ``torch.nn.utils.prune`` mask of each target, or all True."""
+    """Entries still alive: the ``torch.nn.utils.prune`` mask of each target, or all True, on the
+    target's device."""
     alive = {}
     for t in targets:
         module = model.get_submodule(t.module_name)
         mask = getattr(module, f"{t.param_name}_mask", None)
-        shape = t.tensor(model).shape
-        alive[t.key] = torch.ones(shape, dtype=torch.bool) if mask is None else mask.detach().cpu().bool()
+        tensor = t.tensor(model)
+        alive[t.key] = (torch.ones(tensor.shape, dtype=torch.bool, device=tensor.device) if mask is None
+                        else mask.detach().to(tensor.device, torch.bool))
     return alive
 
 
@@ -226,10 +229,10 @@ def prune(
     for fraction in tqdm(fractions, desc=f"prune {spec.name}", disable=not progress, leave=False):
         round_scores = _score_round(model, spec, targets, batches, alive, dtype, train_mode, options)
         for key, score in round_scores.items():
-            if torch.isnan(score).any():
+            if not torch.isfinite(score).all():  # inf as well: an overflowed score would outrank every other
                 raise FloatingPointError(
-                    f"pruning method {spec.name!r} gave NaN scores for {key!r} (overflow?); try dtype=torch.float64"
-                )
+                    f"pruning method {spec.name!r} gave non-finite scores for {key!r} (overflow of the path sums?); "
+                    "try dtype=torch.float64 or a shallower network")
             if invert:
                 round_scores[key] = -score
         alive = top_masks(round_scores, fraction, scope, alive)
@@ -244,8 +247,9 @@ def prune(
                 if hasattr(module, "reset_parameters"):
                     module.reset_parameters()
     for t in targets:
-        module = model.get_submodule(t.module_name)
-        torch_prune.custom_from_mask(module, t.param_name, masks[t.key].to(t.tensor(model).device))
+        mask = masks[t.key].to(t.tensor(model).device)
+        for name in (t.module_name,) + t.aliases:  # tied tensors: one mask for every module holding it
+            torch_prune.custom_from_mask(model.get_submodule(name), t.param_name, mask)
     layer_density = {key: float(mask.float().mean()) for key, mask in masks.items()}
     total = sum(mask.numel() for mask in masks.values())
     collapsed_layers = [t.key for t in targets if t.kind == "weight" and not bool(masks[t.key].any())]

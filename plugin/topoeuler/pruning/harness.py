@@ -4,8 +4,10 @@ Python: :func:`run_harness`; command line: ``topoeuler prune --model lenet5 --da
 --methods synflow,magnitude --compressions 0:3:0.5 --seeds 0,1 --out results/``.
 
 Every (method, compression, seed) cell is written to ``<out>/cells/<name>.json`` as soon as it
-is finished and is not recomputed when the run is started again (a resumable run); the same
-holds for the prune-only collapse sweep (``<out>/collapse/``). Then the aggregated
+is finished and is not recomputed when the run is started again with the same settings (a
+resumable run): a cell records every setting that changes its result (training options,
+iterations, scope, dtype, data sizes) and is recomputed when one differs. The same holds for
+the prune-only collapse sweep (``<out>/collapse/``). Then the aggregated
 ``results.csv``, ``results.json``, ``summary.md`` and PNG plots are (re)written from all cells.
 
 A method may carry Frankle et al. 2021 sanity checks after a colon: ``synflow:shuffle``,
@@ -55,6 +57,21 @@ def _write_json(path: Path, record: dict) -> None:
     os.replace(tmp, path)
 
 
+def _cached(path: Path, settings: dict) -> dict | None:
+    """The finished cell at ``path`` when it was computed with ``settings``, else None."""
+    if not path.exists():
+        return None
+    record = json.loads(path.read_text())
+    return record if record.get("settings") == settings else None
+
+
+def _examples(data) -> int | None:
+    """Number of examples of a pruning batch (an ``(inputs, labels)`` pair or a PyG batch)."""
+    if isinstance(data, (tuple, list)):
+        return len(data[0])
+    return getattr(data, "num_graphs", None)
+
+
 def _cell_name(model: str, dataset: str, method: str, compression: float, seed: int) -> str:
     return f"{model}__{dataset}__{method.replace(':', '-').replace('+', '-')}__c{compression:g}__s{seed}"
 
@@ -69,31 +86,37 @@ def _pruned_model(model_name, split, method_spec, compression, seed, iterations,
     return model, result, time.perf_counter() - start
 
 
-def _collapse_cell(path: Path, model_name, dataset, split, method, compression, seed, iterations, scope, dtype) -> dict:
-    if path.exists():
-        return json.loads(path.read_text())
+def _collapse_cell(path: Path, model_name, dataset, split, method, compression, seed, iterations, scope, dtype,
+                   settings) -> dict:
+    cached = _cached(path, settings)
+    if cached is not None:
+        return cached
     _, result, seconds = _pruned_model(model_name, split, method, compression, seed, iterations, scope, dtype)
-    record = {**result.to_dict(), "model": model_name, "dataset": dataset, "method": method, "prune_seconds": seconds}
+    record = {**result.to_dict(), "model": model_name, "dataset": dataset, "method": method, "prune_seconds": seconds,
+              "settings": settings}
     _write_json(path, record)
     return record
 
 
 def _train_cell(path: Path, model_name, dataset, split: Split, method, compression, seed, iterations, scope, dtype,
-                train_options, progress) -> dict:
-    if path.exists():
-        return json.loads(path.read_text())
+                train_options, progress, settings) -> dict:
+    cached = _cached(path, settings)
+    if cached is not None:
+        return cached
     _, flags = parse_method(method)
     if compression == 0 and not any(flags.values()):
         # Nothing is pruned at c = 0 and the initialization depends on the seed only: every
         # method shares one trained dense cell.
         dense = path.with_name(f"{_cell_name(model_name, dataset, 'dense', 0.0, seed)}.json")
-        if not dense.exists():
-            _write_json(dense, _trained(model_name, dataset, split, "magnitude", 0.0, seed, 1, scope, dtype,
-                                        train_options, progress))
-        record = {**json.loads(dense.read_text()), "method": method}
+        record = _cached(dense, settings)
+        if record is None:
+            record = {**_trained(model_name, dataset, split, "magnitude", 0.0, seed, 1, scope, dtype, train_options,
+                                 progress), "settings": settings}
+            _write_json(dense, record)
+        record = {**record, "method": method}
     else:
-        record = _trained(model_name, dataset, split, method, compression, seed, iterations, scope, dtype,
-                          train_options, progress)
+        record = {**_trained(model_name, dataset, split, method, compression, seed, iterations, scope, dtype,
+                             train_options, progress), "settings": settings}
     _write_json(path, record)
     return record
 
@@ -171,15 +194,21 @@ def run_harness(
     split = load_split(dataset, n_train, n_test)
     train_options = dict(epochs=epochs, lr=lr, batch_size=batch_size, target_accuracy=target_accuracy)
     common = (model, dataset, split)
+    # Every setting that changes a cell's result keys it (with the cell's name: model, dataset,
+    # method, compression, seed): a cell computed with other settings is recomputed.
+    prune_settings = {"iterations": iterations, "scope": scope, "dtype": str(dtype), "n_train": n_train,
+                      "n_test": n_test, "prune_examples": _examples(split.prune_data)}
+    train_settings = {**prune_settings, **train_options}
     sweep = [(m, c, s) for s in seeds for m in methods for c in collapse_compressions]
     collapse = [
-        _collapse_cell(out / "collapse" / f"{_cell_name(model, dataset, m, c, s)}.json", *common, m, c, s, iterations, scope, dtype)
+        _collapse_cell(out / "collapse" / f"{_cell_name(model, dataset, m, c, s)}.json", *common, m, c, s, iterations,
+                       scope, dtype, prune_settings)
         for m, c, s in tqdm(sweep, desc="collapse sweep", disable=not progress)
     ]
     grid = [(m, c, s) for s in seeds for m in methods for c in compressions]
     cells = [
         _train_cell(out / "cells" / f"{_cell_name(model, dataset, m, c, s)}.json", *common, m, c, s, iterations, scope,
-                    dtype, train_options, progress)
+                    dtype, train_options, progress, train_settings)
         for m, c, s in tqdm(grid, desc=f"{model} on {dataset}", disable=not progress)
     ]
     return write_reports(out, cells, collapse, methods)

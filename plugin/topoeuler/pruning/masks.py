@@ -58,7 +58,8 @@ def top_masks(
         alive: optional ``{key: bool tensor}`` of entries still unpruned.
 
     Returns:
-        ``{key: bool tensor}`` of the scores' shapes.
+        ``{key: bool tensor}`` of the scores' shapes, each on its score's device (the global
+        ranking runs on the first score's device).
     """
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
@@ -67,7 +68,7 @@ def top_masks(
         flat = score.detach().reshape(-1).to(torch.float64)
         alive_counts[key] = flat.numel()
         if alive is not None:
-            flat = flat.masked_fill(~alive[key].reshape(-1), -math.inf)
+            flat = flat.masked_fill(~alive[key].reshape(-1).to(flat.device), -math.inf)
             alive_counts[key] = int(alive[key].sum())
         flats[key] = flat
     if scope == "local":
@@ -75,11 +76,12 @@ def top_masks(
             key: _top(flat, min(keep_count(flat.numel(), fraction), alive_counts[key])).reshape(scores[key].shape)
             for key, flat in flats.items()
         }
-    allflat = torch.cat(list(flats.values()))
+    device = next(iter(flats.values())).device
+    allflat = torch.cat([flat.to(device) for flat in flats.values()])
     kept = _top(allflat, min(keep_count(allflat.numel(), fraction), sum(alive_counts.values())))
     out, start = {}, 0
     for key, flat in flats.items():
-        out[key] = kept[start : start + flat.numel()].reshape(scores[key].shape)
+        out[key] = kept[start : start + flat.numel()].reshape(scores[key].shape).to(flat.device)
         start += flat.numel()
     return out
 

@@ -59,7 +59,7 @@ def path_kernel_trace(
     layers = [(name, module) for name, module in work.named_modules() if is_layer(module)]
     weights = [module.weight for _, module in layers]
     grads = torch.autograd.grad(work(inputs).sum(), weights, allow_unused=True)
-    trace = torch.zeros((), dtype=dtype)
+    trace = torch.zeros((), dtype=dtype, device=param.device)  # accumulated on the model's device
     for (name, _), grad in zip(layers, grads):
         if grad is None:
             continue

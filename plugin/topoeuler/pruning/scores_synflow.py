@@ -3,9 +3,10 @@ Gebhart, Saxena and Schrater 2021 (SynFlow-L2, SynFlow-Dist).
 
 All three run on a private working copy in evaluation mode (see
 :mod:`topoeuler.pruning.networks` for what happens to biases and BatchNorm) and leave the
-model untouched, so there are no signs to restore. Pass ``dtype=torch.float64`` to
-:func:`~topoeuler.pruning.prune` / :func:`~topoeuler.pruning.scores` when the path sums
-overflow float32 (deep or wide networks).
+model untouched, so there are no signs to restore. They always compute in float64, whatever
+``dtype`` the copy has: path sums grow geometrically with depth and overflow float32 within a
+few dozen layers (an infinite score would outrank every other). Scores that still overflow
+raise in :func:`~topoeuler.pruning.prune`.
 """
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ import torch
 from topoeuler.pruning.inputs import mean_input, ones_input
 from topoeuler.pruning.networks import make_absolute, make_squared
 from topoeuler.pruning.registry import register
+
+
+def _in_float64(model, make_network) -> None:
+    """The working copy ``model`` in float64, turned into its path network by ``make_network``."""
+    model.to(torch.float64)
+    make_network(model)
 
 
 def _saliency(model, targets, inputs):
@@ -35,14 +42,14 @@ def synflow_scores(model, targets, batches, *, input_shape: Sequence[int] | None
     The input is all ones of one example's shape (``input_shape``, else the data's, else
     ``model.input_shape``); only the shape of ``data`` is used.
     """
-    make_absolute(model)
+    _in_float64(model, make_absolute)
     return _saliency(model, targets, ones_input(batches, input_shape, model))
 
 
 @register("synflow_dist", iterations=100, needs_data=True)
 def synflow_dist_scores(model, targets, batches):
     """SynFlow-Dist: SynFlow with the mean example of ``data`` as input instead of ones."""
-    make_absolute(model)
+    _in_float64(model, make_absolute)
     return _saliency(model, targets, mean_input(batches, model))
 
 
@@ -55,7 +62,7 @@ def synflow_l2_scores(model, targets, batches, *, input_shape: Sequence[int] | N
     ``theta * dR2/dtheta = 2 u * dR2/du``; it equals ``2 theta**2 * diag(Pi)`` for the path
     kernel ``Pi``. Biases start no path (they are 0 in the squared network) and score 0.
     """
-    make_squared(model)
+    _in_float64(model, make_squared)
     inputs = ones_input(batches, input_shape, model)
     tensors = [t.tensor(model) for t in targets]
     grads = torch.autograd.grad(model(inputs).sum(), tensors, allow_unused=True)

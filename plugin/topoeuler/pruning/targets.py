@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
@@ -41,6 +41,7 @@ class Target:
     module_name: str
     param_name: str
     kind: str  # "weight", "bias" or "norm"
+    aliases: tuple[str, ...] = ()  # other modules holding the same (tied) tensor as ``param_name``
 
     def tensor(self, model: nn.Module) -> torch.Tensor:
         """The tensor of this target in ``model`` (the original or a working copy)."""
@@ -60,6 +61,8 @@ def select_targets(
 
     Returns:
         A non-empty list of :class:`Target`. Default: the weights of every Conv and Linear layer.
+        A tensor shared by several modules (tied weights) is one target, named after its first
+        module, with the others as its ``aliases``: it gets one mask, applied to every alias.
 
     Raises:
         ValueError: when nothing is prunable.
@@ -67,7 +70,7 @@ def select_targets(
     modules = list(model.named_modules())
     layer_names = [name for name, module in modules if is_layer(module)]
     last_layer = layer_names[-1] if layer_names else None
-    targets = []
+    targets, first = [], {}
     for name, module in modules:
         if is_layer(module):
             if name == last_layer and not classifier:
@@ -79,6 +82,13 @@ def select_targets(
             continue
         for param_name, kind in params:
             if getattr(module, param_name, None) is not None:
+                # A pruned tensor is recomputed per module: its identity is the original's.
+                tensor = getattr(module, f"{param_name}_orig", getattr(module, param_name))
+                if id(tensor) in first:
+                    i = first[id(tensor)]
+                    targets[i] = replace(targets[i], aliases=targets[i].aliases + (name,))
+                    continue
+                first[id(tensor)] = len(targets)
                 key = f"{name}.{param_name}" if name else param_name
                 targets.append(Target(key, name, param_name, kind))
     if not targets:
