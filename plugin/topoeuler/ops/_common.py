@@ -1,6 +1,8 @@
 """Helpers shared by several ops: the kernels' grid layout and the checked simplicial complex."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from topoeuler.ops._checks import as_index, as_real, reads_values, same_device
@@ -66,9 +68,15 @@ def check_complex(pos, simplices, batch, num_graphs=None, validate: bool = True
 
 def check_height_range(pos: torch.Tensor, directions: torch.Tensor, validate: bool) -> None:
     """ValueError when a height ``<pos_i, v>`` could overflow float64 (``max |pos| * max_v |v|_1``
-    beyond float64's range): such heights would be computed as +-inf or NaN."""
-    if reads_values(pos, validate) and pos.numel():
-        bound = pos.abs().max().to(torch.float64) * directions.abs().sum(dim=1).max()
-        if not torch.isfinite(bound):
-            raise ValueError("pos times directions overflows float64: heights <pos, v> beyond 1.8e308; "
-                             "rescale pos or directions")
+    beyond float64's range): such heights would be computed as +-inf or NaN. Decided from the
+    extremes of both (``d * max |pos| * max |v|`` bounds every height) unless that bound overflows."""
+    if not (reads_values(pos, validate) and pos.numel()):
+        return
+    bound = pos.shape[1] * max(abs(float(e)) for e in torch.aminmax(pos)) * max(
+        abs(float(e)) for e in torch.aminmax(directions))
+    if math.isfinite(bound):
+        return
+    exact = pos.abs().max().to(torch.float64) * directions.abs().sum(dim=1).max()
+    if not torch.isfinite(exact):
+        raise ValueError("pos times directions overflows float64: heights <pos, v> beyond 1.8e308; "
+                         "rescale pos or directions")

@@ -56,9 +56,9 @@ def soft_ect(pos: torch.Tensor, *simplices: torch.Tensor, directions: torch.Tens
     dtype = result_dtype(pos, directions, thresholds)
     original_pos, original_directions = pos, directions
     pos, sets, batch, num_graphs = check_complex(pos, simplices, batch, num_graphs, validate)
-    pos = with_grad(pos, original_pos).to(dtype)  # the CPU kernels' window arithmetic follows pos's dtype
     v = check_directions(directions, pos.shape[1], pos, "pos", validate)
     check_height_range(pos, v, validate)
+    pos = with_grad(pos, original_pos).to(dtype)  # the CPU kernels' window arithmetic follows pos's dtype
     v = with_grad(v, original_directions)
     scale = check_scale(scale, validate)
     z_max = check_z_max(z_max, dtype)

@@ -15,6 +15,7 @@ from topoeuler.ops._checks import as_real, reads_values, same_device
 # The most thresholds a count may ask for: beyond it the curves alone outgrow memory (and the
 # kernels' 32-bit bin indices); pass a tensor to go further.
 MAX_COUNT = 2**24
+_TINY = torch.finfo(torch.float64).tiny
 
 
 def check_range(name: str, value_range) -> tuple[float, float]:
@@ -89,8 +90,9 @@ def even_steps(t: torch.Tensor) -> torch.Tensor:
         return torch.zeros(rows, dtype=torch.float64, device=t.device)
     step = (t[:, -1] - t[:, 0]) / (count - 1)
     ideal = t[:, :1] + torch.arange(count, dtype=torch.float64, device=t.device) * step[:, None]
-    normal = (step >= torch.finfo(torch.float64).tiny) & torch.isfinite(1.0 / step)
-    even = ((t - ideal).abs().amax(dim=1) <= 1e-3 * step) & normal & (t.abs().amax(dim=1) < 2.0**40 * step)
+    # A step below float64's smallest normal number would overflow 1 / step; an infinite step (a
+    # span beyond float64's range) makes ideal[:, 0] = t_0 + 0 * inf NaN, so the row is uneven.
+    even = ((t - ideal).abs().amax(dim=1) <= 1e-3 * step) & (step >= _TINY) & (t.abs().amax(dim=1) < 2.0**40 * step)
     return torch.where(even, step, torch.zeros_like(step)).contiguous()
 
 
