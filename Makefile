@@ -8,6 +8,16 @@ STAMP   := $(VENV)/.installed
 PINS    := $(VENV)/constraints.txt
 CU_SRCS := $(shell find csrc -name '*.cu')
 export MAX_JOBS ?= 2
+# The compiler's output (warnings) goes to build/compile.log and is printed only when the build
+# fails; `make VERBOSE=1 ...` shows it as it comes.
+VERBOSE ?= 0
+ifeq ($(VERBOSE),0)
+QUIET_BUILD = > build/compile.log 2>&1 || { cat build/compile.log; exit 1; }
+PIP_VERBOSE =
+else
+QUIET_BUILD =
+PIP_VERBOSE = -v
+endif
 
 .PHONY: install build bench bench-full test nvcc-check clean
 
@@ -20,12 +30,19 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -c constraints.txt torch==2.13.0
 	sed "s/^torch==.*/torch==$$($(BIN)/python -c 'import torch; print(torch.__version__)')/" constraints.txt > $(PINS)
 	$(BIN)/pip install -c $(PINS) "setuptools>=77" wheel ninja
-	$(BIN)/pip install -c $(PINS) --no-build-isolation -e ".[bench,graph,test]"
+	@mkdir -p build
+	$(BIN)/pip install $(PIP_VERBOSE) -c $(PINS) --no-build-isolation -e ".[bench,graph,test]"
 	touch $(STAMP)
 
-# Incremental rebuild of the compiled kernels (ninja: a no-op when csrc/ is unchanged).
+# Rebuilds the compiled kernels when csrc/ or setup.py is newer than the extension (the
+# editable install above has just built it: a fresh machine compiles once).
 build: $(STAMP)
-	$(BIN)/python setup.py -q build_ext --inplace
+	@mkdir -p build
+	@so=$$(ls plugin/topoeuler/_C*.so 2>/dev/null | head -n 1); \
+	if [ -z "$$so" ] || [ -n "$$(find csrc setup.py -newer "$$so" -print -quit)" ]; then \
+	  echo "compiling the extension (output: build/compile.log; make VERBOSE=1 shows it)"; \
+	  $(BIN)/python setup.py -q build_ext --inplace $(QUIET_BUILD); \
+	fi
 
 bench: build
 	$(BIN)/python benchmarks/run.py --quick --out reports/benchmarks.md
