@@ -25,7 +25,7 @@ import torch
 import topoeuler
 from topoeuler._backend import compiled
 from topoeuler.datasets import load_mnist
-from topoeuler.ops.ecc import as_grids
+from topoeuler.ops._common import as_grids
 from topoeuler.ops.thresholds import threshold_rows
 
 OUT = Path(__file__).parent / "results" / "gpu.md"

@@ -95,6 +95,15 @@ soft_ect_backward = _define(
     None if _C is None else _soft_ect_backward_kernel, _soft_ect_backward_fake)
 
 
+def _differentiated(backward_op, *args):
+    """A backward op called from a derivative: below autograd unless the graph is being recorded
+    (``create_graph=True``), where its autograd kernel makes a second derivative raise."""
+    if torch.is_grad_enabled():
+        return backward_op(*args)
+    with torch._C._AutoDispatchBelowAutograd():
+        return backward_op(*args)
+
+
 class _SoftECT(torch.autograd.Function):
     """The soft ECT's autograd kernel: the forward op below autograd, the backward op as its
     derivative. Saves only its inputs (the backward recomputes the heights)."""
@@ -112,8 +121,8 @@ class _SoftECT(torch.autograd.Function):
         pos, directions, thresholds, step, batch, *simplices = ctx.saved_tensors
         num_graphs, scale, z_max = ctx.config
         need_pos, need_dir, need_t = ctx.needs_input_grad[0], ctx.needs_input_grad[4], ctx.needs_input_grad[5]
-        gp, gd, gt = soft_ect_backward(pos, batch, num_graphs, simplices, directions, thresholds, step, scale, z_max,
-                                       grad.to(torch.float64).contiguous(), need_pos, need_dir, need_t)
+        gp, gd, gt = _differentiated(soft_ect_backward, pos, batch, num_graphs, simplices, directions, thresholds, step,
+                                     scale, z_max, grad.to(torch.float64).contiguous(), need_pos, need_dir, need_t)
         return (gp.to(pos.dtype) if need_pos else None, None, None, None, gd if need_dir else None,
                 gt if need_t else None, None, None, None)
 
@@ -153,8 +162,8 @@ class _SoftECC(torch.autograd.Function):
         x, thresholds, step = ctx.saved_tensors
         ndim, t_construction, scale, z_max = ctx.config
         need_x, need_t = ctx.needs_input_grad[0], ctx.needs_input_grad[3]
-        gx, gt = soft_ecc_backward(x, ndim, t_construction, thresholds, step, scale, z_max,
-                                   grad.to(torch.float64).contiguous(), need_x, need_t)
+        gx, gt = _differentiated(soft_ecc_backward, x, ndim, t_construction, thresholds, step, scale, z_max,
+                                 grad.to(torch.float64).contiguous(), need_x, need_t)
         return (gx.to(x.dtype) if need_x else None, None, None, gt.view(thresholds.shape) if need_t else None,
                 None, None, None)
 
