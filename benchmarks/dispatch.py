@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -64,9 +65,8 @@ print(json.dumps({"file": topoeuler.__file__, "isa": topoeuler.info()["cpu_isa"]
 
 
 def run(path: Path, calls: int) -> dict:
-    env_path = f"{path}"
     result = subprocess.run([sys.executable, "-c", CHILD, str(calls)], capture_output=True, text=True, check=True,
-                            env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+                            env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -77,6 +77,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    load = os.getloadavg()
     samples = {"baseline": [], "this": []}
     for _ in range(args.rounds):
         for label, path in (("baseline", args.baseline), ("this", HERE)):
@@ -90,7 +91,8 @@ def main() -> None:
     text = "\n".join([
         f"# Per-call overhead on small inputs ({date.today()})", "",
         f"`python benchmarks/dispatch.py --baseline {args.baseline}`: {args.rounds} alternating rounds x "
-        f"{args.calls} calls, one thread, median of medians; CPU ISA {samples['this'][0]['isa']}.",
+        f"{args.calls} calls, one thread, median of medians; CPU ISA {samples['this'][0]['isa']}; "
+        f"load average at start {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} on {os.cpu_count()} cores.",
         f"baseline: `{samples['baseline'][0]['file']}`; this: `{samples['this'][0]['file']}`.", "", *rows, ""])
     print(text)
     if args.out:
