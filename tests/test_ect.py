@@ -58,8 +58,8 @@ def test_batch_of_sphere_and_torus():
     pos = torch.cat([p1, p2])
     face = torch.cat([f1, f2 + len(p1)], dim=1)
     batch = torch.cat([torch.zeros(len(p1)), torch.ones(len(p2))]).long()
-    curve = topoeuler.ect(pos, edges_of(face), face, directions=topoeuler.sphere_directions(8), thresholds=4, batch=batch,
-                          radius=3.0)
+    curve = topoeuler.ect(pos, edges_of(face), face, directions=topoeuler.sphere_directions(8), thresholds=4,
+                          batch=batch, radius=3.0)
     assert curve[:, :, -1].tolist() == [[2] * 8, [0] * 8]
 
 

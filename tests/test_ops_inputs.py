@@ -173,3 +173,16 @@ def test_ecc_layer_rejects_bad_construction():
         ECCLayer(thresholds=0)
     with pytest.raises(ValueError, match="value_range must be"):
         ECCLayer(thresholds=4, value_range=(0.0, math.inf))
+
+
+def test_layers_give_a_sample_the_same_output_alone_and_in_a_batch(rng):
+    pos, e, f, batch = random_complex(rng, [5, 8], integer=False)
+    layer = ECTLayer(directions=6, dim=3, thresholds=7, radius=3.0, normalize="max")
+    both = layer(pos.float(), e, f, batch=batch)
+    keep = batch[e[0]] == 1, batch[f[0]] == 1
+    alone = layer(pos[5:].float(), e[:, keep[0]] - 5, f[:, keep[1]] - 5)
+    torch.testing.assert_close(alone[0], both[1], rtol=0, atol=1e-6)
+    ecc_layer = ECCLayer(thresholds=9, normalize="max")
+    x = torch.rand(4, 7, 7, generator=rng)
+    x[2] *= 10
+    torch.testing.assert_close(ecc_layer(x[1:2])[0], ecc_layer(x)[1], rtol=0, atol=1e-6)

@@ -1,4 +1,5 @@
-"""Soft ECC (docs/definitions.md section 3) of 2D/3D grids: dense formula, gradcheck, height variant, limit, bad input."""
+"""Soft ECC (docs/definitions.md section 3) of 2D/3D grids: dense formula, gradcheck, height variant,
+limit, bad input."""
 import itertools
 import math
 

@@ -131,7 +131,8 @@ def test_float32_pos_with_float64_arithmetic(case, rng):
     for dtype in (torch.float32, torch.float64):
         p = pos.to(dtype).clone().requires_grad_()
         vv = v.to(v_dtype or dtype).clone().requires_grad_()
-        out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=30, radius=4.0, batch=batch, scale=20.0, z_max=z_max)
+        out = topoeuler.soft_ect(p, e, f, directions=vv, thresholds=30, radius=4.0, batch=batch, scale=20.0,
+                                 z_max=z_max)
         out.backward(torch.ones_like(out))
         results.append((out, p.grad, vv.grad))
     for a, b in zip(*results):
@@ -175,9 +176,11 @@ def test_window_equals_dense_evaluation_and_float32(rng):
     pos, e, f, batch = random_complex(rng, [30, 20], integer=False)
     v = topoeuler.random_directions(8, 3, seed=0, dtype=torch.float64)
     windowed = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, radius=4.0, batch=batch, scale=50.0)
-    full = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, radius=4.0, batch=batch, scale=50.0, z_max=math.inf)
+    full = topoeuler.soft_ect(pos, e, f, directions=v, thresholds=40, radius=4.0, batch=batch, scale=50.0,
+                              z_max=math.inf)
     torch.testing.assert_close(windowed, full, rtol=0, atol=1e-13)
-    single = topoeuler.soft_ect(pos.float(), e, f, directions=v.float(), thresholds=40, radius=4.0, batch=batch, scale=50.0)
+    single = topoeuler.soft_ect(pos.float(), e, f, directions=v.float(), thresholds=40, radius=4.0, batch=batch,
+                                scale=50.0)
     assert single.dtype == torch.float32
     torch.testing.assert_close(single.double(), windowed, rtol=0, atol=2e-5)
 
