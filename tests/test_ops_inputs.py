@@ -85,8 +85,16 @@ def test_validate_false_gives_the_same_results(rng):
     unsorted = torch.tensor([0.5, -1.0, 2.0, 0.0], dtype=torch.float64)
     torch.testing.assert_close(topoeuler.soft_ect(pos, e, f, directions=v, thresholds=unsorted, validate=False),
                                topoeuler.soft_ect(pos, e, f, directions=v, thresholds=unsorted))
+    layer, fast = (ECTLayer(directions=5, dim=3, thresholds=6, radius=3.0, learn_directions=True, validate=flag)
+                   for flag in (True, False))
+    fast.load_state_dict(layer.state_dict())
+    torch.testing.assert_close(fast(pos.float(), e, f, batch=batch), layer(pos.float(), e, f, batch=batch))
+    ecc_layer, fast = (ECCLayer(thresholds=6, height=True, validate=flag) for flag in (True, False))
+    torch.testing.assert_close(fast(x), ecc_layer(x))
     with pytest.raises(TypeError, match="validate must be a bool"):
         topoeuler.ecc(x, T01, validate=1)
+    with pytest.raises(TypeError, match="validate must be a bool"):
+        ECTLayer(validate="no")
 
 
 def test_learnable_scale_with_infinite_pixels_has_a_finite_gradient(rng):

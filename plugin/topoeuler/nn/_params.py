@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from topoeuler.ops._checks import as_real, positive_number
+from topoeuler.ops._checks import as_real, positive_number, reads_values
 
 
 def threshold_count(thresholds) -> int:
@@ -69,11 +69,12 @@ class UnitDirections(nn.Module):
         else:
             self.register_buffer("fixed", init / norm)
 
-    def forward(self) -> torch.Tensor:
+    def forward(self, validate: bool = True) -> torch.Tensor:
+        """The unit directions; ``validate`` checks that no learnable row has collapsed (a host copy)."""
         if not self.learnable:
             return self.fixed
         norm = self.raw.norm(dim=1, keepdim=True)
-        if not torch.compiler.is_compiling() and (norm == 0).any():  # a host copy: not in a compiled graph
+        if reads_values(norm, validate) and (norm == 0).any():
             raise ValueError("a learnable direction has collapsed to zero length")
         return self.raw / norm
 

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from topoeuler.nn._params import PositiveScale, SortedThresholds, normalise, threshold_count
-from topoeuler.ops._checks import check_construction
+from topoeuler.ops._checks import check_construction, check_validate, reads_values
 from topoeuler.ops.soft_ecc import soft_ecc
 from topoeuler.ops.thresholds import check_range
 
@@ -23,12 +23,14 @@ class ECCLayer(nn.Module):
             become ``x + alpha * <u, p>`` with a learnable unit direction ``u`` (renormalised on
             every forward) and a learnable ``alpha`` (initialised to ``alpha``).
         normalize: ``None`` or ``"max"`` (each curve divided by its max absolute value).
+        validate: check the input's values on every forward (reads them back to the host);
+            False skips those checks (:func:`topoeuler.soft_ecc`), e.g. in a CUDA training loop.
     """
 
     def __init__(self, thresholds: int | torch.Tensor = 32, value_range: tuple[float, float] = (0.0, 1.0),
                  ndim: int = 2, construction: str = "V", scale: float = 50.0, learn_scale: bool = False,
                  learn_thresholds: bool = False, height: bool = False, alpha: float = 0.1,
-                 normalize: str | None = None):
+                 normalize: str | None = None, validate: bool = True):
         super().__init__()
         if ndim not in (2, 3):
             raise ValueError(f"ndim must be 2 or 3, got {ndim!r}")
@@ -53,6 +55,7 @@ class ECCLayer(nn.Module):
             self.alpha = nn.Parameter(torch.tensor(float(alpha)))
         normalise(torch.ones(1, 1), normalize, (-1,))
         self.normalize = normalize
+        self.validate = check_validate(validate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         t = self.thresholds().to(x.device)
@@ -62,11 +65,12 @@ class ECCLayer(nn.Module):
         kwargs = {}
         if self.height:
             norm = self.direction.norm()
-            if not torch.compiler.is_compiling() and norm == 0:  # a host copy: not in a compiled graph
+            if reads_values(norm, self.validate) and norm == 0:
                 raise ValueError("the learnable height direction has collapsed to zero length")
             kwargs = {"direction": self.direction / norm, "alpha": self.alpha}
         dtype = x.dtype if x.is_floating_point() else torch.float32
-        out = soft_ecc(x, t.to(dtype), ndim=self.ndim, construction=self.construction, scale=scale, **kwargs)
+        out = soft_ecc(x, t.to(dtype), ndim=self.ndim, construction=self.construction, scale=scale,
+                       validate=self.validate, **kwargs)
         return normalise(out, self.normalize, (-1,))
 
     def extra_repr(self) -> str:

@@ -6,7 +6,7 @@ from torch import nn
 
 from topoeuler.nn._params import PositiveScale, SortedThresholds, UnitDirections, normalise, threshold_count
 from topoeuler.ops.directions import circle_directions, random_directions, sphere_directions
-from topoeuler.ops._checks import positive_number
+from topoeuler.ops._checks import check_validate, positive_number
 from topoeuler.ops.soft_ect import soft_ect
 
 _KINDS = ("points", "edges", "faces")
@@ -31,6 +31,9 @@ class ECTLayer(nn.Module):
             are always used: an edge or face needs its vertices).
         normalize: ``None`` or ``"max"`` (divide each sample's ``[D, T]`` by its max absolute value).
         seed: seed of random directions (``dim`` other than 2 and 3).
+        validate: check the input's values on every forward (NaN, index bounds, simplices
+            joining graphs; reads them back to the host); False skips those checks
+            (:func:`topoeuler.soft_ect`), e.g. in a CUDA training loop.
 
     Forward: ``layer(data)`` with a PyG ``Data``/``Batch`` (``pos``, or ``x`` when there is no
     ``pos``; ``edge_index``; ``face``; ``batch``; ``num_graphs``), or
@@ -42,7 +45,8 @@ class ECTLayer(nn.Module):
     def __init__(self, directions: int | torch.Tensor = 32, dim: int = 3, thresholds: int | torch.Tensor = 32,
                  radius: float = 1.0, scale: float = 50.0, learn_scale: bool = False, learn_directions: bool = False,
                  learn_thresholds: bool = False, per_direction_thresholds: bool = False,
-                 simplices=("points", "edges", "faces"), normalize: str | None = None, seed: int = 0):
+                 simplices=("points", "edges", "faces"), normalize: str | None = None, seed: int = 0,
+                 validate: bool = True):
         super().__init__()
         if isinstance(directions, int) and not isinstance(directions, bool):
             if dim == 2:
@@ -78,6 +82,7 @@ class ECTLayer(nn.Module):
         normalise(torch.ones(1, 1, 1), normalize, (1, 2))  # validates the mode
         self.normalize = normalize
         self.radius = radius
+        self.validate = check_validate(validate)
 
     def forward(self, data, *simplices: torch.Tensor, batch: torch.Tensor | None = None,
                 num_graphs: int | None = None) -> torch.Tensor:
@@ -102,13 +107,13 @@ class ECTLayer(nn.Module):
             batch = getattr(data, "batch", None)
             num_graphs = getattr(data, "num_graphs", None) if batch is not None else None
         pos = pos.float() if not pos.is_floating_point() else pos
-        v = self.directions().to(device=pos.device)
+        v = self.directions(self.validate).to(device=pos.device)
         t = self.thresholds().to(device=pos.device)
         scale = self.scale()
         if isinstance(scale, torch.Tensor):
             scale = scale.to(pos.device)
         out = soft_ect(pos, *sets, directions=v.to(pos.dtype), thresholds=t.to(pos.dtype), batch=batch, scale=scale,
-                       num_graphs=num_graphs)
+                       num_graphs=num_graphs, validate=self.validate)
         return normalise(out, self.normalize, (1, 2))
 
     def extra_repr(self) -> str:
