@@ -165,6 +165,7 @@ def test_bad_arguments_are_named(call, match):
 
 @pytest.mark.parametrize("kwargs,match", [
     (dict(thresholds=0), "thresholds must be a positive count"),
+    (dict(directions=0), "directions must be a positive count"),
     (dict(thresholds=True), "thresholds must be a positive count"),
     (dict(directions=torch.tensor([[1.0, 0, 0], [float("nan"), 0, 0]])), "directions contains NaN"),
     (dict(directions=torch.tensor([[1.0, 0, 0], [0, 0, 0]])), "zero length"),

@@ -49,6 +49,8 @@ class ECTLayer(nn.Module):
                  validate: bool = True):
         super().__init__()
         if isinstance(directions, int) and not isinstance(directions, bool):
+            if directions < 1:
+                raise ValueError(f"directions must be a positive count or a tensor, got {directions}")
             if dim == 2:
                 init = circle_directions(directions)
             elif dim == 3:
