@@ -24,18 +24,19 @@ Criteria (``filter_scores``; higher = more important, kept first):
 - ``hrank``: the mean rank of the filter's activation maps (Lin et al., "HRank: filter pruning
   using high-rank feature map", CVPR 2020), ranks by :func:`torch.linalg.matrix_rank`.
 - ``random``: uniform scores from a seeded generator.
+
+Add a criterion with :func:`register_criterion`.
 """
 from __future__ import annotations
 
 import copy
-from typing import Mapping
+from typing import Callable, Mapping
 
 import torch
 from torch import nn
 
 from topoeuler.topology.maps import map_betti
 
-CRITERIA = ("betti", "l1", "hrank", "random")
 _ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.GELU, nn.Tanh, nn.ELU, nn.SiLU)
 
 
@@ -81,27 +82,52 @@ def filter_betti(model: nn.Module, inputs: torch.Tensor, *, rule: str = "level",
             for name, maps in activation_maps(model, inputs).items()}
 
 
-def filter_scores(model: nn.Module, inputs: torch.Tensor | None, criterion: str, *, seed: int = 0,
-                  **betti_options) -> dict[str, torch.Tensor]:
-    """``{conv name: [out_channels]}`` importance of every filter (higher = kept first).
+def _l1(model, inputs, seed, **options):
+    return {name: conv.weight.detach().abs().sum((1, 2, 3)) for name, conv in conv_layers(model).items()}
 
-    ``inputs`` (real images ``[N, C, H, W]``) are needed by ``betti`` and ``hrank``;
-    ``betti_options`` (``rule``, ``value``, ``construction``) go to :func:`filter_betti`.
-    """
-    if criterion not in CRITERIA:
-        raise ValueError(f"unknown criterion {criterion!r} (argument `criterion`); known: {CRITERIA}")
-    convs = conv_layers(model)
-    if criterion == "l1":
-        return {name: conv.weight.detach().abs().sum((1, 2, 3)) for name, conv in convs.items()}
-    if criterion == "random":
-        generator = torch.Generator().manual_seed(seed)
-        return {name: torch.rand(conv.out_channels, generator=generator) for name, conv in convs.items()}
-    if not isinstance(inputs, torch.Tensor):
-        raise ValueError(f"criterion {criterion!r} needs real `inputs` [N, C, H, W]")
-    if criterion == "betti":
-        return {name: -betti for name, betti in filter_betti(model, inputs, **betti_options).items()}
+
+def _random(model, inputs, seed, **options):
+    generator = torch.Generator().manual_seed(seed)
+    return {name: torch.rand(conv.out_channels, generator=generator) for name, conv in conv_layers(model).items()}
+
+
+def _betti(model, inputs, seed, **options):
+    return {name: -betti for name, betti in filter_betti(model, inputs, **options).items()}
+
+
+def _hrank(model, inputs, seed, **options):
     return {name: torch.linalg.matrix_rank(maps.to(torch.float64)).to(torch.float64).mean(0)
             for name, maps in activation_maps(model, inputs).items()}
+
+
+_CRITERIA: dict[str, tuple[Callable, bool]] = {"betti": (_betti, True), "l1": (_l1, False), "hrank": (_hrank, True),
+                                               "random": (_random, False)}
+CRITERIA = tuple(_CRITERIA)
+
+
+def register_criterion(name: str, score: Callable, needs_inputs: bool) -> None:
+    """Adds the criterion ``name``: ``score(model, inputs, seed, **options) -> {conv name: [out_channels]}``
+    (higher = kept first); ``needs_inputs`` says whether it needs real images. ValueError if taken."""
+    global CRITERIA
+    if name in _CRITERIA:
+        raise ValueError(f"a filter criterion named {name!r} is already registered")
+    _CRITERIA[name] = (score, needs_inputs)
+    CRITERIA = tuple(_CRITERIA)
+
+
+def filter_scores(model: nn.Module, inputs: torch.Tensor | None, criterion: str, *, seed: int = 0,
+                  **options) -> dict[str, torch.Tensor]:
+    """``{conv name: [out_channels]}`` importance of every filter (higher = kept first).
+
+    ``inputs`` (real images ``[N, C, H, W]``) are needed by ``betti`` and ``hrank``; ``options``
+    go to the criterion (for ``betti``: ``rule``, ``value``, ``construction`` of :func:`filter_betti`).
+    """
+    if criterion not in _CRITERIA:
+        raise ValueError(f"unknown criterion {criterion!r} (argument `criterion`); known: {CRITERIA}")
+    score, needs_inputs = _CRITERIA[criterion]
+    if needs_inputs and not isinstance(inputs, torch.Tensor):
+        raise ValueError(f"criterion {criterion!r} needs real `inputs` [N, C, H, W]")
+    return score(model, inputs, seed, **options)
 
 
 def lowest(scores: Mapping[str, torch.Tensor], fraction: float) -> dict[str, list[int]]:
