@@ -35,6 +35,7 @@ from typing import Callable, Mapping
 import torch
 from torch import nn
 
+from topoeuler.topology.clouds import capture_outputs
 from topoeuler.topology.maps import map_betti
 
 _ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.GELU, nn.Tanh, nn.ELU, nn.SiLU)
@@ -57,21 +58,9 @@ def _map_modules(model: nn.Module) -> dict[str, nn.Module]:
     return chosen
 
 
-@torch.no_grad()
 def activation_maps(model: nn.Module, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
     """``{conv name: maps [N, C, H, W]}`` on ``inputs [N, ...]``, in evaluation mode (restored)."""
-    captured: dict[str, torch.Tensor] = {}
-    hooks = [module.register_forward_hook(lambda _m, _i, out, name=name: captured.__setitem__(name, out.detach()))
-             for name, module in _map_modules(model).items()]
-    was_training = model.training
-    model.eval()
-    try:
-        model(inputs)
-    finally:
-        model.train(was_training)
-        for hook in hooks:
-            hook.remove()
-    return captured
+    return capture_outputs(model, inputs, _map_modules(model))
 
 
 def filter_betti(model: nn.Module, inputs: torch.Tensor, *, rule: str = "level", value: float = 0.0,

@@ -14,7 +14,7 @@ Homology is gudhi's, with coefficients in Z/11 (equal to rational Betti numbers 
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import torch
 from torch import nn
@@ -89,16 +89,12 @@ def class_betti(features: torch.Tensor, labels: torch.Tensor, max_dim: int = 1, 
 
 
 @torch.no_grad()
-def layer_outputs(model: nn.Module, inputs: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
-    """Outputs of the named submodules ``layers`` on ``inputs`` (eval mode, restored afterwards),
-    keyed by name; ``"input"`` is the input itself."""
-    modules = dict(model.named_modules())
-    missing = [name for name in layers if name != "input" and name not in modules]
-    if missing:
-        raise ValueError(f"layers {missing} are not submodules of the model; known: {[n for n in modules if n]}")
-    captured: dict[str, torch.Tensor] = {"input": inputs}
-    hooks = [modules[name].register_forward_hook(lambda _m, _i, out, name=name: captured.__setitem__(name, out.detach()))
-             for name in layers if name != "input"]
+def capture_outputs(model: nn.Module, inputs: torch.Tensor, modules: Mapping[str, nn.Module]) -> dict[str, torch.Tensor]:
+    """``{name: output}`` of each module of ``modules`` (submodules of ``model``) in one forward
+    pass on ``inputs``, in evaluation mode (the mode is restored)."""
+    captured: dict[str, torch.Tensor] = {}
+    hooks = [module.register_forward_hook(lambda _m, _i, out, name=name: captured.__setitem__(name, out.detach()))
+             for name, module in modules.items()]
     was_training = model.training
     model.eval()
     try:
@@ -107,6 +103,18 @@ def layer_outputs(model: nn.Module, inputs: torch.Tensor, layers: Sequence[str])
         model.train(was_training)
         for hook in hooks:
             hook.remove()
+    return captured
+
+
+def layer_outputs(model: nn.Module, inputs: torch.Tensor, layers: Sequence[str]) -> dict[str, torch.Tensor]:
+    """Outputs of the named submodules ``layers`` on ``inputs`` (eval mode, restored afterwards),
+    keyed by name; ``"input"`` is the input itself."""
+    modules = dict(model.named_modules())
+    missing = [name for name in layers if name != "input" and name not in modules]
+    if missing:
+        raise ValueError(f"layers {missing} are not submodules of the model; known: {[n for n in modules if n]}")
+    captured = capture_outputs(model, inputs, {name: modules[name] for name in layers if name != "input"})
+    captured["input"] = inputs
     return {name: captured[name] for name in layers}
 
 
