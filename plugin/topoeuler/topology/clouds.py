@@ -25,7 +25,7 @@ METHODS = ("rips", "knn")
 def _gudhi():
     try:
         import gudhi
-    except ImportError as error:  # pragma: no cover - gudhi is in the bench extra
+    except ImportError as error:  # pragma: no cover - gudhi is in the topology extra
         raise ImportError("Betti numbers of point clouds need gudhi: pip install gudhi") from error
     return gudhi
 

@@ -45,7 +45,10 @@ def component_counts(mask: torch.Tensor, construction: str = "V") -> torch.Tenso
     One :func:`scipy.ndimage.label` call over the ``[M, H, W]`` stack; components are counted
     per map from the map each label lies in (no assumption on the labelling order).
     """
-    from scipy import ndimage
+    try:
+        from scipy import ndimage
+    except ImportError as error:  # pragma: no cover - scipy is in the topology extra
+        raise ImportError("Betti numbers of binary images need scipy: pip install scipy") from error
 
     _check_construction(construction)
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.dim() < 2:
