@@ -14,8 +14,9 @@ batch 64) for 300 epochs on ``circles3`` and 40 on ``circles13`` (about 1800 and
 ``--target``, ``None`` = never within the budget.
 Betti numbers per layer: beta_0 and beta_1 of each class's points (the whole set) at the input
 and after every hidden activation, on the clique complex of the symmetrised 4-NN graph (Naitzat
-et al. 2020), after training (and at initialization for ``circles3``); ``circles13`` only for the
-seeds in ``--betti-seeds`` (each costs about 40 s). Betti decay = (beta_0 + beta_1 summed over
+et al. 2020), after training (``circles3`` also at initialization and, for the first seed, after
+10, 30 and 100 epochs: the plots through training); ``circles13`` only for the seeds in
+``--betti-seeds`` (each costs about 40 s). Betti decay = (beta_0 + beta_1 summed over
 classes) at the last hidden layer divided by the same at the input.
 """
 from __future__ import annotations
@@ -44,6 +45,7 @@ OUT = Path(__file__).parent / "results" / "activations"
 # name: (grid, default epochs: about 1800 and 4000 Adam steps of batch 64)
 SETS = {"circles3": ((3, 3), 300), "circles13": ((13, 13), 40)}
 KNN = 4
+TRAJECTORY = (10, 30, 100)  # epochs of the circles3 Betti snapshots between initialization and the end
 
 
 def _split(name: str, seed: int) -> tuple[Split, torch.Tensor, torch.Tensor]:
@@ -81,6 +83,19 @@ def _cell(out: Path, data: str, activation: str, seed: int, args) -> dict:
               "betti_decay": (_total(betti[model.hidden_layers[-1]]) / _total(betti["input"])) if betti else None}
     _write_json(path, record)
     return record
+
+
+def _snapshot(out: Path, activation: str, seed: int, epochs: int, args) -> tuple[int, dict]:
+    """Betti numbers per layer of ``circles3`` after ``epochs`` epochs: the same run stopped early
+    (same seed, data order and Adam, no schedule, so it is the state of the longer run at that epoch)."""
+    path = out / "trajectory" / f"circles3__{activation}__e{epochs}__s{seed}.json"
+    if not path.exists():
+        split, x, y = _split("circles3", seed)
+        torch.manual_seed(seed)
+        model = ActivationMLP(2, (64, 64, 64, 64), activation)
+        train(model, split, epochs=epochs, lr=3e-3, batch_size=64, target_accuracy=args.target, evals_per_epoch=1, seed=seed)
+        _write_json(path, {"activation": activation, "seed": seed, "epochs": epochs, "betti": _betti(model, x, y)})
+    return epochs, json.loads(path.read_text())["betti"]
 
 
 def _fmt(values, digits=2) -> str:
@@ -123,6 +138,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     out = Path(args.out)
     (out / "cells").mkdir(parents=True, exist_ok=True)
+    (out / "trajectory").mkdir(exist_ok=True)
     grid = [(d, a, int(s)) for d in args.sets.split(",") for s in args.seeds.split(",") for a in args.activations.split(",")]
     for data, activation, _ in grid:
         if data not in SETS or activation not in available_activations():
@@ -141,9 +157,10 @@ def main(argv=None) -> int:
     first = min(c["seed"] for c in cells)
     for c in cells:
         if c["data"] == "circles3" and c["seed"] == first and c["betti_init"]:
-            plot_layer_betti([(0, c["betti_init"]), (c["epochs"], c["betti_final"])],
-                             out / f"betti_per_layer_circles3_{c['activation']}.png", dim=1,
-                             title=f"beta_1 per layer, {c['activation']}, circles3 (4-NN clique complex)")
+            history = [(0, c["betti_init"])] + [_snapshot(out, c["activation"], first, e, args)
+                                                 for e in TRAJECTORY if e < c["epochs"]] + [(c["epochs"], c["betti_final"])]
+            plot_layer_betti(history, out / f"betti_per_layer_circles3_{c['activation']}.png", dim=1,
+                             title=f"beta_1 per layer, {c['activation']}, circles3, 4-NN clique complex")
     print(text)
     return 0
 
