@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	sed "s/^torch==.*/torch==$$($(BIN)/python -c 'import torch; print(torch.__version__)')/" constraints.txt > $(PINS)
 	$(BIN)/pip install -c $(PINS) "setuptools>=77" wheel ninja
 	@mkdir -p build
-	$(BIN)/pip install $(PIP_VERBOSE) -c $(PINS) --no-build-isolation -e ".[bench,graph,test]"
+	$(BIN)/pip install $(PIP_VERBOSE) -c $(PINS) --no-build-isolation -e ".[bench,graph,test,topology]"
 	touch $(STAMP)
 
 # Rebuilds the compiled kernels when csrc/ or setup.py is newer than the extension (the

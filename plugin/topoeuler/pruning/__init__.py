@@ -11,7 +11,12 @@ path kernel, and a benchmark harness.
 Methods (registry names): ``random``, ``magnitude``, ``snip``, ``grasp``, ``synflow``,
 ``synflow_l2``, ``synflow_dist``; add more with :func:`register` or the entry-point group
 ``topoeuler.pruners``. Every score is "higher = kept first". See ``docs/pruning.md``.
+
+Structured filter pruning of trained CNNs (Betti-number, L1, HRank, random filters; channels
+really removed, with Torch-Pruning) is in :mod:`topoeuler.pruning.filters`, model costs in
+:mod:`topoeuler.pruning.costs`; see ``docs/topology.md``.
 """
+from topoeuler.pruning import costs, filters  # noqa: F401  (structured filter pruning)
 from topoeuler.pruning import models, scores_basic, scores_gradient, scores_synflow  # noqa: F401  (registers)
 from topoeuler.pruning.api import PruneResult, prune, scores
 from topoeuler.pruning.masks import keep_count, keep_fraction, schedule, top_masks
@@ -36,4 +41,6 @@ __all__ = [
     "keep_fraction",
     "schedule",
     "models",
+    "filters",
+    "costs",
 ]
