@@ -7,8 +7,9 @@
 // (soft_window.h) is shared with the CPU kernels. Forward: window sums and steps go to global
 // double atomics (out and `work`), then one thread per row adds the cumulative sum of the steps.
 // Backward: dL/dh is split evenly among the vertices attaining the max, scattered to grad_pos
-// with atomics; grad_dir[d] and grad_t[d, :] of a block (one direction) are first summed in
-// shared memory. Soft ECC: a thread per pixel/voxel computes its charging weight c(p) with the
+// with atomics; grad_dir[d] and grad_t[d, :] of a block (one direction at a time) are first
+// summed in shared memory where they fit (above 48 KiB with the opt-in). Directions beyond
+// gridDim.y's limit (65535) are looped over by the blocks. Soft ECC: a thread per pixel/voxel computes its charging weight c(p) with the
 // same cubical_weight_2d/3d as the CPU traversal (neighbours outside the grid are +inf).
 // Atomics make the float64 sums order-dependent at rounding level (not bitwise deterministic).
 #include <cuda_runtime.h>
@@ -33,25 +34,33 @@ __device__ __forceinline__ int64_t vertex_of(const Simplices& set, int r, int64_
   return set.idx ? set.idx[r * set.count + m] : m;
 }
 
+// Directions go on gridDim.y, at most this many (the hardware's limit); a block handles
+// directions blockIdx.y, blockIdx.y + gridDim.y, ...
+constexpr int64_t kMaxGridY = 65535;
+
 template <typename S>
 __global__ void __launch_bounds__(kThreads)
     ect_forward_kernel(const S* __restrict__ pos, PointCloud pc, Simplices set, const double* __restrict__ directions,
                        int64_t D, soft::SoftThresholds th, double* out, double* step) {
-  const int64_t m = blockIdx.x * (int64_t)blockDim.x + threadIdx.x, d = blockIdx.y;
+  const int64_t m = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
   if (m >= set.count) return;
-  const double* v = directions + d * pc.dim;
-  double h = ect_traversal::vertex_height(pos + vertex_of(set, 0, m) * pc.dim, pc.dim, v);
-  for (int r = 1; r < set.k; ++r) h = fmax(h, ect_traversal::vertex_height(pos + vertex_of(set, r, m) * pc.dim, pc.dim, v));
   const int64_t v0 = vertex_of(set, 0, m), g = pc.batch ? pc.batch[v0] : 0;
   const double sign = (set.k % 2 == 1) ? 1.0 : -1.0;
-  const int64_t T = th.count, row = (g * D + d) * T;
-  int64_t lo, hi;
-  soft::window(th, d, h, lo, hi);
-  if (lo < hi) {
-    const soft::Exponentials e(th, d, h, lo);
-    for (int64_t k = lo; k < hi; ++k) atomicAdd(out + row + k, sign / (1.0 + e.at(k)));
+  const int64_t T = th.count;
+  for (int64_t d = blockIdx.y; d < D; d += gridDim.y) {
+    const double* v = directions + d * pc.dim;
+    double h = ect_traversal::vertex_height(pos + v0 * pc.dim, pc.dim, v);
+    for (int r = 1; r < set.k; ++r)
+      h = fmax(h, ect_traversal::vertex_height(pos + vertex_of(set, r, m) * pc.dim, pc.dim, v));
+    const int64_t row = (g * D + d) * T;
+    int64_t lo, hi;
+    soft::window(th, d, h, lo, hi);
+    if (lo < hi) {
+      const soft::Exponentials e(th, d, h, lo);
+      for (int64_t k = lo; k < hi; ++k) atomicAdd(out + row + k, sign / (1.0 + e.at(k)));
+    }
+    if (hi < T) atomicAdd(step + row + hi, sign);
   }
-  if (hi < T) atomicAdd(step + row + hi, sign);
 }
 
 // out[row, k] += sum_{k' <= k} step[row, k'] for rows [0, rows).
@@ -62,53 +71,77 @@ __global__ void cumulative_kernel(double* out, const double* step, int64_t rows,
   for (int64_t k = 0; k < T; ++k) out[r * T + k] += (acc += step[r * T + k]);
 }
 
-template <typename S, bool SHARED_T>
+// Where a block first sums its direction's grad_dir ([dim]) and grad_t ([T]) rows: in dynamic
+// shared memory when they fit (dir first, then t), else straight into global memory.
+struct SharedRows {
+  bool dir, t;
+  size_t bytes(int64_t dim, int64_t T) const { return (size_t)((dir ? dim : 0) + (t ? T : 0)) * sizeof(double); }
+};
+
+template <typename S>
 __global__ void __launch_bounds__(kThreads)
     ect_backward_kernel(const S* __restrict__ pos, PointCloud pc, Simplices set,
                         const double* __restrict__ directions, int64_t D, soft::SoftThresholds th,
-                        const double* __restrict__ grad_out, double* grad_pos, double* grad_dir, double* grad_t) {
-  extern __shared__ double shared[];  // [dim] grad_dir, then [T] grad_t when SHARED_T
-  const int64_t dim = pc.dim, T = th.count, d = blockIdx.y;
+                        const double* __restrict__ grad_out, double* grad_pos, double* grad_dir, double* grad_t,
+                        SharedRows shared_rows) {
+  extern __shared__ double shared[];
+  const int64_t dim = pc.dim, T = th.count;
+  const bool shared_dir = shared_rows.dir && grad_dir, shared_t = shared_rows.t && grad_t;
+  const int64_t held = (shared_rows.dir ? dim : 0) + (shared_rows.t ? T : 0);
   double* s_dir = shared;
-  double* s_t = shared + dim;
-  for (int64_t j = threadIdx.x; j < dim + (SHARED_T ? T : 0); j += blockDim.x) shared[j] = 0.0;
-  __syncthreads();
+  double* s_t = shared + (shared_rows.dir ? dim : 0);
   const int64_t m = blockIdx.x * (int64_t)blockDim.x + threadIdx.x;
-  if (m < set.count) {
-    const double* v = directions + d * dim;
-    double h = ect_traversal::vertex_height(pos + vertex_of(set, 0, m) * dim, dim, v);
-    for (int r = 1; r < set.k; ++r) h = fmax(h, ect_traversal::vertex_height(pos + vertex_of(set, r, m) * dim, dim, v));
-    const int64_t v0 = vertex_of(set, 0, m), g = pc.batch ? pc.batch[v0] : 0;
-    const double sign = (set.k % 2 == 1) ? 1.0 : -1.0, s = th.scale;
-    const double* go = grad_out + (g * D + d) * T;
-    int64_t lo, hi;
-    soft::window(th, d, h, lo, hi);
-    if (lo < hi) {
-      const double acc = soft::window_backward(th, d, h, lo, hi, go, sign, grad_t != nullptr, [&](int64_t k, double gk) {
-        if (SHARED_T) atomicAdd(s_t + k, gk); else atomicAdd(grad_t + d * T + k, gk);
-      });
-      if (grad_pos || grad_dir) {
-        int ties = 0;
-        for (int r = 0; r < set.k; ++r) ties += ect_traversal::vertex_height(pos + vertex_of(set, r, m) * dim, dim, v) == h;
-        const double share = -s * sign * acc / ties;
-        for (int r = 0; r < set.k; ++r) {
-          const int64_t i = vertex_of(set, r, m);
-          if (ect_traversal::vertex_height(pos + i * dim, dim, v) != h) continue;
-          for (int64_t j = 0; j < dim; ++j) {
-            if (grad_pos) atomicAdd(grad_pos + i * dim + j, share * v[j]);
-            if (grad_dir) atomicAdd(s_dir + j, share * (double)pos[i * dim + j]);
+  for (int64_t d = blockIdx.y; d < D; d += gridDim.y) {  // the same d for every thread of the block
+    for (int64_t j = threadIdx.x; j < held; j += blockDim.x) shared[j] = 0.0;
+    __syncthreads();
+    double* dir_row = shared_dir ? s_dir : (grad_dir ? grad_dir + d * dim : nullptr);
+    double* t_row = shared_t ? s_t : (grad_t ? grad_t + d * T : nullptr);
+    if (m < set.count) {
+      const double* v = directions + d * dim;
+      double h = ect_traversal::vertex_height(pos + vertex_of(set, 0, m) * dim, dim, v);
+      for (int r = 1; r < set.k; ++r)
+        h = fmax(h, ect_traversal::vertex_height(pos + vertex_of(set, r, m) * dim, dim, v));
+      const int64_t v0 = vertex_of(set, 0, m), g = pc.batch ? pc.batch[v0] : 0;
+      const double sign = (set.k % 2 == 1) ? 1.0 : -1.0, s = th.scale;
+      const double* go = grad_out + (g * D + d) * T;
+      int64_t lo, hi;
+      soft::window(th, d, h, lo, hi);
+      if (lo < hi) {
+        const double acc = soft::window_backward(th, d, h, lo, hi, go, sign, t_row != nullptr,
+                                                 [&](int64_t k, double gk) { atomicAdd(t_row + k, gk); });
+        if (grad_pos || dir_row) {
+          int ties = 0;
+          for (int r = 0; r < set.k; ++r)
+            ties += ect_traversal::vertex_height(pos + vertex_of(set, r, m) * dim, dim, v) == h;
+          const double share = -s * sign * acc / ties;
+          for (int r = 0; r < set.k; ++r) {
+            const int64_t i = vertex_of(set, r, m);
+            if (ect_traversal::vertex_height(pos + i * dim, dim, v) != h) continue;
+            for (int64_t j = 0; j < dim; ++j) {
+              if (grad_pos) atomicAdd(grad_pos + i * dim + j, share * v[j]);
+              if (dir_row) atomicAdd(dir_row + j, share * (double)pos[i * dim + j]);
+            }
           }
         }
       }
     }
+    __syncthreads();
+    if (shared_dir)
+      for (int64_t j = threadIdx.x; j < dim; j += blockDim.x)
+        if (s_dir[j] != 0.0) atomicAdd(grad_dir + d * dim + j, s_dir[j]);
+    if (shared_t)
+      for (int64_t k = threadIdx.x; k < T; k += blockDim.x)
+        if (s_t[k] != 0.0) atomicAdd(grad_t + d * T + k, s_t[k]);
+    __syncthreads();  // before the next direction clears the rows
   }
-  __syncthreads();
-  if (grad_dir)
-    for (int64_t j = threadIdx.x; j < dim; j += blockDim.x)
-      if (s_dir[j] != 0.0) atomicAdd(grad_dir + d * dim + j, s_dir[j]);
-  if (SHARED_T && grad_t)
-    for (int64_t k = threadIdx.x; k < T; k += blockDim.x)
-      if (s_t[k] != 0.0) atomicAdd(grad_t + d * T + k, s_t[k]);
+}
+
+// Lets `kernel` take `bytes` of dynamic shared memory (above 48 KiB only with the opt-in).
+template <class Kernel>
+void allow_shared(Kernel kernel, size_t bytes, const cuda::DeviceInfo& dev) {
+  if ((int64_t)bytes > dev.smem_default)
+    cuda::check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes),
+                "cudaFuncSetAttribute (dynamic shared memory)");
 }
 
 template <typename S>
@@ -117,7 +150,7 @@ void ect_forward(const S* pos, const PointCloud& pc, const Simplices* sets, int 
   cudaStream_t st = (cudaStream_t)stream;
   for (int s = 0; s < num_sets; ++s) {
     if (sets[s].count == 0) continue;
-    const dim3 grid((unsigned)cuda::ceil_div(sets[s].count, kThreads), (unsigned)D);
+    const dim3 grid((unsigned)cuda::ceil_div(sets[s].count, kThreads), (unsigned)std::min(D, kMaxGridY));
     ect_forward_kernel<S><<<grid, kThreads, 0, st>>>(pos, pc, sets[s], directions, D, th, out, work);
     cuda::check(cudaGetLastError(), "the soft ECT forward kernel launch");
   }
@@ -131,17 +164,18 @@ void ect_backward(const S* pos, const PointCloud& pc, const Simplices* sets, int
                   int64_t D, const soft::SoftThresholds& th, const double* grad_out, double* grad_pos,
                   double* grad_dir, double* grad_t, void* stream) {
   cudaStream_t st = (cudaStream_t)stream;
-  const bool shared_t = th.count <= kSharedT;
-  const size_t bytes = (size_t)(pc.dim + (shared_t ? th.count : 0)) * sizeof(double);
+  const cuda::DeviceInfo dev = cuda::device_info();
+  const int64_t budget = dev.smem_optin / (int64_t)sizeof(double);  // doubles of shared memory per block
+  SharedRows rows;
+  rows.t = grad_t != nullptr && th.count <= kSharedT && th.count <= budget;
+  rows.dir = grad_dir != nullptr && pc.dim + (rows.t ? th.count : 0) <= budget;
+  const size_t bytes = rows.bytes(pc.dim, th.count);
+  allow_shared(ect_backward_kernel<S>, bytes, dev);
   for (int s = 0; s < num_sets; ++s) {
     if (sets[s].count == 0) continue;
-    const dim3 grid((unsigned)cuda::ceil_div(sets[s].count, kThreads), (unsigned)D);
-    if (shared_t)
-      ect_backward_kernel<S, true><<<grid, kThreads, bytes, st>>>(pos, pc, sets[s], directions, D, th, grad_out,
-                                                                   grad_pos, grad_dir, grad_t);
-    else
-      ect_backward_kernel<S, false><<<grid, kThreads, bytes, st>>>(pos, pc, sets[s], directions, D, th, grad_out,
-                                                                    grad_pos, grad_dir, grad_t);
+    const dim3 grid((unsigned)cuda::ceil_div(sets[s].count, kThreads), (unsigned)std::min(D, kMaxGridY));
+    ect_backward_kernel<S><<<grid, kThreads, bytes, st>>>(pos, pc, sets[s], directions, D, th, grad_out, grad_pos,
+                                                          grad_dir, grad_t, rows);
     cuda::check(cudaGetLastError(), "the soft ECT backward kernel launch");
   }
 }

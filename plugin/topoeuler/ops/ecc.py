@@ -51,15 +51,17 @@ def ecc(x: torch.Tensor, thresholds: int | torch.Tensor = 64, *, ndim: int = 2, 
         int64 ``x.shape[:-ndim] + (T,)``: ``ECC(t_k) = sum over cells c with value(c) <= t_k of
         (-1)^dim(c)``. Ties need no rule: a cell is counted from the first threshold ``>=`` its value.
     """
-    x = as_real("x", x, allow_inf=True)
+    # uint8/bool grids go to the kernels as bytes (no float64 copy); other dtypes as float32/64.
+    byte_grid = isinstance(x, torch.Tensor) and x.dtype in (torch.uint8, torch.bool)
+    x = x.to(torch.uint8) if byte_grid else as_real("x", x, allow_inf=True)
     check_ndim(ndim, x)
     t_construction = check_construction(construction)
     if not isinstance(superlevel, bool):
         raise TypeError(f"superlevel must be a bool, got {type(superlevel).__name__}")
     lo_hi = finite_range(x) if isinstance(thresholds, int) and not isinstance(thresholds, bool) else (0.0, 0.0)
     t = resolve_thresholds(thresholds, *lo_hi, like=x, like_name="x")
-    if superlevel:  # value >= t  <=>  -value <= -t, on reversed thresholds
-        x, t = -x, -t.flip(0)
+    if superlevel:  # value >= t  <=>  -value <= -t (bytes: 255 - value <= 255 - t), on reversed thresholds
+        x, t = (255 - x, 255 - t.flip(0)) if byte_grid else (-x, -t.flip(0))
     lead, count = x.shape[:-ndim], t.shape[0]
     curve = _sublevel_curves(x, t, ndim, construction, t_construction)
     if superlevel:
@@ -72,5 +74,6 @@ def _sublevel_curves(x: torch.Tensor, t: torch.Tensor, ndim: int, construction: 
     backend_for(x.device)
     kernels = compiled()
     if kernels is None:
+        x = x.to(torch.float64) if x.dtype == torch.uint8 else x
         return reference.ecc_reference(x, t, ndim=ndim, construction=construction).reshape(-1, t.shape[0])
     return kernels.ecc_curves(as_grids(x, ndim), ndim, t_construction, *threshold_rows(t, 1))
