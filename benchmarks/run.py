@@ -18,12 +18,12 @@ import sys
 from pathlib import Path
 
 import ecc
-import ect
+import ect_bench
 from _common import load_settings
 from topoeuler import info
 from topoeuler.bench import machine_info, markdown_table
 
-SUITES = {"ecc": ecc.run, "ect": ect.run}
+SUITES = {"ecc": ecc.run, "ect": ect_bench.run}
 # Import name -> distribution of the peers and data sets the suites need.
 NEEDS = {
     "ecc": {"gudhi": "gudhi", "gtda": "giotto-tda", "mlxtend": "mlxtend", "nilearn": "nilearn",

@@ -161,6 +161,17 @@ void check_indices(const Tensor& t, int64_t bound, const char* what) {
   TORCH_CHECK(lo >= 0 && hi < bound, what, " must be in [0, ", bound, "), got values in [", lo, ", ", hi, "]");
 }
 
+// On the CPU, whether every simplex of s [k, M] has its vertices in one graph of batch (the
+// kernels count a simplex in its first vertex's graph, and may keep only that graph's vertices).
+void check_same_graph(const Tensor& s, const int64_t* batch) {
+  if (s.is_cuda() || batch == nullptr) return;
+  const int64_t* idx = s.data_ptr<int64_t>();
+  const int64_t k = s.size(0), M = s.size(1);
+  for (int64_t r = 1; r < k; ++r)
+    for (int64_t m = 0; m < M; ++m)
+      TORCH_CHECK(batch[idx[r * M + m]] == batch[idx[m]], "simplex ", m, " has vertices in different graphs of batch");
+}
+
 Complex complex_of(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
                    const std::vector<Tensor>& simplices, const Tensor& directions) {
   TORCH_CHECK(pos.dim() == 2, "pos must be [N, dim]");
@@ -181,6 +192,7 @@ Complex complex_of(const Tensor& pos, const c10::optional<Tensor>& batch, int64_
     check(s, "simplices", pos, torch::kInt64);
     TORCH_CHECK(s.dim() == 2 && s.size(0) >= 2, "simplices must be [k, M] with k >= 2");
     check_indices(s, pos.size(0), "simplex vertex indices");
+    check_same_graph(s, batch_ptr);
     // An empty set adds nothing (and its null data pointer would read as "the vertices").
     if (s.size(1) > 0) c.sets.push_back({s.data_ptr<int64_t>(), (int)s.size(0), s.size(1)});
   }
@@ -244,22 +256,25 @@ Tensor image_ect_histogram(const Tensor& mask, int64_t ndim, const Tensor& direc
   return hist;
 }
 
-// ECT histogram [B, D, T] of vertices pos [N, dim] and simplex sets [k, M] (int64).
-Tensor ect_histogram(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
-                     const std::vector<Tensor>& simplices, const Tensor& directions, const Tensor& thresholds,
-                     const Tensor& origin, const Tensor& inv_step) {
+// ECT [B, D, T] (int64) of vertices pos [N, dim] and simplex sets [k, M] (int64): the CPU kernel
+// writes the curves, the CUDA one the histogram, summed here.
+Tensor ect_curves(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t num_graphs,
+                  const std::vector<Tensor>& simplices, const Tensor& directions, const Tensor& thresholds,
+                  const Tensor& origin, const Tensor& inv_step) {
   const Complex c = complex_of(pos, batch, num_graphs, simplices, directions);
   const te::Thresholds th = thresholds_of(thresholds, origin, inv_step, pos);
   TORCH_CHECK(thresholds.size(0) == c.D, "the ECT takes one row of thresholds per direction");
-  Tensor hist = torch::zeros({num_graphs, c.D, th.count}, pos.options().dtype(torch::kInt64));
-  if (num_graphs == 0 || c.D == 0 || pos.size(0) == 0) return hist;
+  const auto options = pos.options().dtype(torch::kInt64);
+  if (num_graphs == 0 || c.D == 0 || pos.size(0) == 0) return torch::zeros({num_graphs, c.D, th.count}, options);
+  Tensor curve = pos.is_cuda() ? torch::zeros({num_graphs, c.D, th.count}, options)
+                               : torch::empty({num_graphs, c.D, th.count}, options);
   const double* v = directions.data_ptr<double>();
-  int64_t* h = hist.data_ptr<int64_t>();
+  int64_t* h = curve.data_ptr<int64_t>();
   const int n = (int)c.sets.size();
   launch(
-      pos, [&](const auto* p) { te::ect_histogram_cpu(p, c.pc, c.sets.data(), n, v, c.D, th, h); },
+      pos, [&](const auto* p) { te::ect_curves_cpu(p, c.pc, c.sets.data(), n, v, c.D, th, h); },
       [&](const auto* p, void* stream) { te::ect_histogram_cuda(p, c.pc, c.sets.data(), n, v, c.D, th, h, stream); });
-  return hist;
+  return pos.is_cuda() ? curve.cumsum_(2) : curve;
 }
 
 // ---- Soft (sigmoid-relaxed) ECT / ECC: forward and backward of the fused kernels (soft/soft.h) ----
@@ -405,7 +420,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("set_cpu_isa_cap", &set_cpu_isa_cap, "limits the CPU binning's instruction set (for tests); returns the previous cap");
   m.def("ecc_curves", &ecc_curves, "ECC [B, T] (int64) of grids [B, depth, H, W] (float32/64 or uint8)");
   m.def("image_ect_histogram", &image_ect_histogram, "image ECT histogram [B, D, T] of masks [B, depth, H, W]");
-  m.def("ect_histogram", &ect_histogram, "ECT histogram [B, D, T] of embedded simplicial complexes");
+  m.def("ect_curves", &ect_curves, "ECT [B, D, T] (int64) of embedded simplicial complexes");
   m.def("soft_ect_forward", &soft_ect_forward, "soft ECT [B, D, T] (float64), fused windowed kernel");
   m.def("soft_ect_backward", &soft_ect_backward, "gradients of the soft ECT: (pos, directions, thresholds)");
   m.def("soft_ecc_forward", &soft_ecc_forward, "soft ECC [B, T] (float64) of grids [B, depth, H, W]");

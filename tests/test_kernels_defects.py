@@ -120,7 +120,7 @@ def test_ect_bindings_reject_out_of_range_indices():
     t = torch.linspace(-2, 2, 4, dtype=torch.float64)
     values, origin, inv = threshold_rows(t, 2)
     good = torch.tensor([[0, 1], [1, 2]])
-    for fn in (kernels.ect_histogram,):
+    for fn in (kernels.ect_curves,):
         with pytest.raises(RuntimeError, match="simplex vertex indices"):
             fn(pos, None, 1, [torch.tensor([[0, 1], [1, 5]])], v, values, origin, inv)
         with pytest.raises(RuntimeError, match="simplex vertex indices"):
@@ -138,8 +138,8 @@ def test_ect_bindings_reject_out_of_range_indices():
         kernels.soft_ect_backward(pos, torch.tensor([0, 0, 1, 1, 7]), 2, [good], v, values, step, 10.0, 37.0,
                                   torch.zeros(2, 2, 4, dtype=torch.float64), True, True, True)
     # Valid calls still work, and an empty complex counts nothing.
-    assert kernels.ect_histogram(pos, None, 1, [good], v, values, origin, inv).shape == (1, 2, 4)
-    empty = kernels.ect_histogram(torch.zeros(0, 2, dtype=torch.float64), None, 1, [], v, values, origin, inv)
+    assert kernels.ect_curves(pos, None, 1, [good], v, values, origin, inv).shape == (1, 2, 4)
+    empty = kernels.ect_curves(torch.zeros(0, 2, dtype=torch.float64), None, 1, [], v, values, origin, inv)
     assert torch.equal(empty, torch.zeros(1, 2, 4, dtype=torch.int64))
 
 

@@ -48,26 +48,31 @@ inline int simplex_sign(const Simplices& set) { return (set.k % 2 == 1) ? 1 : -1
 // row may straddle two cache lines). Callers name a simplex some way ahead of the one they
 // visit: in a large complex vertices are far apart in memory, and the loads of many simplices
 // then overlap. (always_inline: GCC deletes calls to a function that only prefetches.)
+// Key rows are those of vertices base, base + 1, ... (see visit_range).
 template <int L, typename Key>
-inline __attribute__((always_inline)) void prefetch_vertices(const Simplices& set, int64_t m, const Key* key) {
+inline __attribute__((always_inline)) void prefetch_vertices(const Simplices& set, int64_t m, const Key* key,
+                                                             int64_t base = 0) {
   for (int r = 0; r < set.k; ++r) {
-    const char* row = (const char*)(key + simplex_vertex(set, r, m) * L);
+    const char* row = (const char*)(key + (simplex_vertex(set, r, m) - base) * L);
     __builtin_prefetch(row);
     __builtin_prefetch(row + L * sizeof(Key) - 1);
   }
 }
 
 // visit(set, m, best, sign) for simplices m in [first, last) of one set, in order; keys and
-// best as in visit_simplices. Lets callers split a set's simplices across threads.
+// best as in visit_simplices, except that key holds the rows of vertices base, base + 1, ...
+// (key[(vertex - base) * L + lane]; the simplices' vertices are among them). Lets callers split
+// a set's simplices across threads, or keep the keys of a run of graphs only.
 template <int L, typename Key, typename Visit>
-inline void visit_range(const Simplices& set, int64_t first, int64_t last, const Key* key, Visit&& visit) {
+inline void visit_range(const Simplices& set, int64_t first, int64_t last, const Key* key, int64_t base,
+                        Visit&& visit) {
   Key best[L];
   const int sign = simplex_sign(set);
   for (int64_t m = first; m < last; ++m) {
-    const Key* vertex0 = key + simplex_vertex(set, 0, m) * L;
+    const Key* vertex0 = key + (simplex_vertex(set, 0, m) - base) * L;
     for (int lane = 0; lane < L; ++lane) best[lane] = vertex0[lane];
     for (int r = 1; r < set.k; ++r) {
-      const Key* other = key + set.idx[r * set.count + m] * L;
+      const Key* other = key + (set.idx[r * set.count + m] - base) * L;
       for (int lane = 0; lane < L; ++lane) {  // std::max by value: by reference, GCC does not vectorise it
         const Key o = other[lane];
         best[lane] = best[lane] < o ? o : best[lane];
@@ -83,7 +88,7 @@ inline void visit_range(const Simplices& set, int64_t first, int64_t last, const
 // (L > 1 lets one cache line of a vertex serve L directions).
 template <int L, typename Key, typename Visit>
 inline void visit_simplices(const Simplices* sets, int num_sets, const Key* key, Visit&& visit) {
-  for (int s = 0; s < num_sets; ++s) visit_range<L>(sets[s], 0, sets[s].count, key, visit);
+  for (int s = 0; s < num_sets; ++s) visit_range<L>(sets[s], 0, sets[s].count, key, 0, visit);
 }
 
 }  // namespace ect_traversal

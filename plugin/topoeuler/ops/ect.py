@@ -74,5 +74,4 @@ def ect(pos: torch.Tensor, *simplices: torch.Tensor, directions: torch.Tensor, t
     values, origin, inv_step = threshold_rows(t, v.shape[0])
     if kernels is None:
         return reference.ect_reference(pos, *sets, directions=v, thresholds=values, batch=batch, num_graphs=num_graphs)
-    hist = kernels.ect_histogram(pos, batch, num_graphs, sets, v, values, origin, inv_step)
-    return hist.cumsum(dim=2)
+    return kernels.ect_curves(pos, batch, num_graphs, sets, v, values, origin, inv_step)
