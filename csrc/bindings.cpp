@@ -1,4 +1,5 @@
-// The only file that includes PyTorch: checks tensors, picks the CPU or CUDA launcher.
+// The only file that includes torch/extension.h (the CPU kernels use ATen/Parallel.h alone):
+// checks tensors, picks the CPU or CUDA launcher.
 // User-facing validation (shapes, NaN, ranges, with argument names) happens in Python,
 // in topoeuler/ops; the checks here guard the kernels' contracts.
 #include <torch/extension.h>
@@ -12,7 +13,8 @@
 #include "ecc/ecc.h"
 #include "ect/ect.h"
 #include "image_ect/image_ect.h"
-#include "soft/soft.h"
+#include "soft_ecc/soft_ecc.h"
+#include "soft_ect/soft_ect.h"
 
 #ifdef TOPOEULER_WITH_CUDA
 #include <c10/cuda/CUDAGuard.h>
@@ -277,7 +279,7 @@ Tensor ect_curves(const Tensor& pos, const c10::optional<Tensor>& batch, int64_t
   return pos.is_cuda() ? curve.cumsum_(2) : curve;
 }
 
-// ---- Soft (sigmoid-relaxed) ECT / ECC: forward and backward of the fused kernels (soft/soft.h) ----
+// ---- Soft (sigmoid-relaxed) ECT / ECC: forward and backward of the fused kernels (soft_ect/, soft_ecc/) ----
 
 // The kernels' thresholds. When `with_table`, `table` receives exp(-scale * (t[r, k] - t[r, lo]))
 // ([rows, T, T], 0 below the diagonal) if it has at most kMaxTable entries and z_max is at most

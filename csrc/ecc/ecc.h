@@ -1,16 +1,11 @@
-// Exact Euler characteristic curves of batched 2D/3D grids (SPEC section 1).
+// Exact Euler characteristic curves of batched 2D/3D grids (docs/definitions.md section 1).
 #pragma once
 #include <cstdint>
 
+#include "common/grid.h"
 #include "common/thresholds.h"
 
 namespace topoeuler {
-
-// A batch of B grids of shape [depth, height, width] (depth = 1 for 2D), contiguous.
-struct GridShape {
-  int64_t batch, depth, height, width;
-  int ndim;  // 2 or 3
-};
 
 // curve[b, k] = ECC of grid b at threshold k: the cumulative sum over bins <= k of the weights
 // c(p) of the pixels of grid b (cubical.h). `curve` is [B, T] int64; every entry is written.

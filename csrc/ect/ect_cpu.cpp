@@ -22,8 +22,8 @@
 // Cost O((N + sum of simplices) * D + B * D * T) time, no [cells, D, T]. Extra memory: by graphs,
 // per task, a run's keys and one histogram (O(threads * block)); within a block, the block's
 // keys (32 per vertex) and tasks * B * 32 * (T + 1) int64 with B small.
-// The traversal (heights, simplices, max over vertices) is ect_traversal.h, shared with the
-// soft ECT kernels.
+// The traversal (heights, simplices, max over vertices) is common/simplex_traversal.h, shared
+// with the soft ECT kernels.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -31,13 +31,13 @@
 #include <vector>
 
 #include "common/bins_cpu.h"
+#include "common/simplex_traversal.h"
 #include "ect/ect.h"
-#include "ect/ect_traversal.h"
 
 namespace topoeuler {
 namespace {
 
-namespace et = ect_traversal;
+namespace et = traversal;
 
 // Directions per block: the random access of a simplex to a vertex serves 32 directions, and
 // a block's keys stay small enough for the cache (32 bytes per vertex for T <= 255).

@@ -1,9 +1,9 @@
 // The per-direction CPU traversal of an embedded complex, shared by the exact ECT kernel
-// (ect_cpu.cpp) and the soft ECT kernels (soft/soft_ect_cpu.cpp). No PyTorch headers.
+// (ect/ect_cpu.cpp) and the soft ECT kernels (soft_ect/soft_ect_cpu.cpp). No PyTorch headers.
 //
 // For a block of L directions, the caller computes a per-vertex key per direction (the exact
 // kernel: the threshold bin of the height, L = 32; the soft kernels: the height itself, L = 8)
-// with vertex_height(s), then visit_simplices() calls visit(set, m, best, sign) once per simplex
+// with vertex_height(s) (common/complex.h), then visit_simplices() calls visit(set, m, best, sign) once per simplex
 // m of every set (visit_range(): a range of one set's simplices), where best[lane] is the max of
 // its vertices' keys and sign = (-1)^dim. Vertices of simplex m of `set` are
 // simplex_vertex(set, r, m), r = 0..set.k-1; its graph is that of vertex 0.
@@ -11,19 +11,10 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "ect/ect.h"
+#include "common/complex.h"
 
 namespace topoeuler {
-namespace ect_traversal {
-
-// h = sum_j pos[j] * v[j] in double, summed in order j = 0..dim-1 (built without FMA
-// contraction); also called by the CUDA kernels, so that every backend rounds alike.
-template <typename S>
-TE_HD double vertex_height(const S* pos, int64_t dim, const double* v) {
-  double h = 0.0;
-  for (int64_t j = 0; j < dim; ++j) h += (double)pos[j] * v[j];
-  return h;
-}
+namespace traversal {
 
 // The heights of one vertex for L directions at once, h[lane] = sum_j pos[j] * v[j * L + lane]
 // (v transposed), summed in the same order as vertex_height: the same doubles, vectorised.
@@ -35,14 +26,6 @@ inline void vertex_heights(const S* pos, int64_t dim, const double* v, double* h
     for (int lane = 0; lane < L; ++lane) h[lane] += p * v[j * L + lane];
   }
 }
-
-// Vertex r of simplex m (the vertex set, idx == nullptr, has simplex m = vertex m).
-inline int64_t simplex_vertex(const Simplices& set, int r, int64_t m) {
-  return set.idx ? set.idx[r * set.count + m] : m;
-}
-
-// (-1)^dim of a simplex with k vertices: vertices +, edges -, faces +, ...
-inline int simplex_sign(const Simplices& set) { return (set.k % 2 == 1) ? 1 : -1; }
 
 // Prefetches the key rows (L keys each) of the vertices of simplex m, both ends of each row (a
 // row may straddle two cache lines). Callers name a simplex some way ahead of the one they
@@ -91,5 +74,5 @@ inline void visit_simplices(const Simplices* sets, int num_sets, const Key* key,
   for (int s = 0; s < num_sets; ++s) visit_range<L>(sets[s], 0, sets[s].count, key, 0, visit);
 }
 
-}  // namespace ect_traversal
+}  // namespace traversal
 }  // namespace topoeuler
