@@ -42,6 +42,7 @@ def header(command: str, quick: bool) -> str:
     """Title, date, command and machine of a report."""
     machine = machine_info()
     machine["topoeuler backend (CPU)"] = info()["cpu"]
+    machine["cpu_isa (vectorised binning)"] = info()["cpu_isa"]
     machine["load average at start (1, 5, 15 min)"] = ", ".join(f"{load:.2f}" for load in os.getloadavg())
     return "\n".join([
         "# topoeuler benchmarks" + (" (quick)" if quick else ""),
