@@ -18,12 +18,12 @@ import sys
 from pathlib import Path
 
 import ecc
-import ect
+import ect_bench
 from _common import load_settings
 from topoeuler import info
 from topoeuler.bench import machine_info, markdown_table
 
-SUITES = {"ecc": ecc.run, "ect": ect.run}
+SUITES = {"ecc": ecc.run, "ect": ect_bench.run}
 # Import name -> distribution of the peers and data sets the suites need.
 NEEDS = {
     "ecc": {"gudhi": "gudhi", "gtda": "giotto-tda", "mlxtend": "mlxtend", "nilearn": "nilearn",
@@ -42,6 +42,7 @@ def header(command: str, quick: bool) -> str:
     """Title, date, command and machine of a report."""
     machine = machine_info()
     machine["topoeuler backend (CPU)"] = info()["cpu"]
+    machine["cpu_isa (vectorised binning)"] = info()["cpu_isa"]
     machine["load average at start (1, 5, 15 min)"] = ", ".join(f"{load:.2f}" for load in os.getloadavg())
     return "\n".join([
         "# topoeuler benchmarks" + (" (quick)" if quick else ""),

@@ -18,6 +18,7 @@ Writes ``benchmarks/results/soft.md`` (``--out``).
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import torch
@@ -123,7 +124,9 @@ def main():
              f"{args.repeat} runs; peak extra memory as measured by `topoeuler.bench.measure` "
              "(resident-set growth on CPU, allocator peak on CUDA). `~`: extrapolated linearly from a "
              "smaller random graph of the same kind (see benchmarks/soft.py).\n",
-             "Machine: " + ", ".join(f"{k}: {v}" for k, v in machine_info().items()) + "\n"]
+             "Machine: " + ", ".join(f"{k}: {v}" for k, v in machine_info().items())
+             + f", cpu_isa: {topoeuler.info()['cpu_isa']}, load average at start (1, 5, 15 min): "
+             + ", ".join(f"{load:.2f}" for load in os.getloadavg()) + "\n"]
     pos, sets = random_graph(100_000, 300_000)
     small = random_graph(int(100_000 * args.dense_fraction), int(300_000 * args.dense_fraction), seed=1)
     parts.append(case("Random 3D graph, 100k nodes, 300k edges", pos, sets, args.dense_fraction, args.device,

@@ -13,7 +13,7 @@ from topoeuler.bench import Measurement
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import _common  # noqa: E402
 import ecc as ecc_bench  # noqa: E402
-import ect as ect_bench  # noqa: E402
+import ect_bench  # noqa: E402
 
 
 def test_betti_curve_counts_half_open_intervals():

@@ -186,3 +186,64 @@ def test_ect_empty_simplex_set_counts_nothing():
     graph = same_on_both(topoeuler.ect, pos, *sets, directions=directions, thresholds=t, batch=batch)
     assert torch.equal(same_on_both(topoeuler.ect, pos, *sets, empty, directions=directions, thresholds=t,
                                     batch=batch), graph)
+
+
+@pytest.mark.parametrize("construction", ["V", "T"])
+def test_ecc_byte_grids_match_cpu(construction):
+    g = torch.Generator().manual_seed(3)
+    x = torch.randint(0, 256, (6, 20, 30), generator=g, dtype=torch.uint8)
+    for t in (torch.linspace(-1, 256, 40, dtype=torch.float64), torch.linspace(0, 255, 300, dtype=torch.float64)):
+        want = same_on_both(topoeuler.ecc, x, t, construction=construction)
+        assert torch.equal(want, topoeuler.ecc(x.double(), t, construction=construction))
+    mask = x > 128
+    same_on_both(topoeuler.ecc, mask, torch.tensor([0.0, 1.0], dtype=torch.float64), construction=construction)
+
+
+def close_on_both(fn, *args, grad_of=(), **kwargs):
+    """``fn`` on CPU and GPU copies: close results and gradients (the CUDA soft kernels sum with atomics)."""
+    outs = []
+    for device in ("cpu", DEVICE):
+        a = [x.to(device).requires_grad_(i in grad_of) if isinstance(x, torch.Tensor) else x for i, x in enumerate(args)]
+        kw = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
+        out = fn(*a, **kw)
+        out.backward(torch.ones_like(out))
+        outs.append((out.detach().cpu(), [a[i].grad.cpu() for i in grad_of]))
+    (cpu, cpu_grads), (gpu, gpu_grads) = outs
+    assert torch.isfinite(gpu).all()
+    torch.testing.assert_close(gpu, cpu, rtol=1e-9, atol=1e-9)
+    for a, b in zip(gpu_grads, cpu_grads):
+        assert torch.isfinite(a).all()
+        torch.testing.assert_close(a, b, rtol=1e-8, atol=1e-8)
+
+
+def test_soft_kernels_large_finite_z_max_are_finite():
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(2, 8, 9, generator=g, dtype=torch.float64)
+    t = torch.linspace(-30, 30, 61, dtype=torch.float64)
+    close_on_both(topoeuler.soft_ecc, x, t, grad_of=(0,), scale=30.0, z_max=800.0)
+    pos = torch.randn(40, 2, generator=g, dtype=torch.float64)
+    edges = torch.randint(0, 40, (2, 60), generator=g)
+    v = torch.nn.functional.normalize(torch.randn(5, 2, generator=g, dtype=torch.float64), dim=1)
+    close_on_both(lambda p, e: topoeuler.soft_ect(p, e, directions=v.to(p.device), thresholds=t.to(p.device),
+                                                  scale=30.0, z_max=800.0), pos, edges, grad_of=(0,))
+
+
+def test_soft_ect_more_directions_than_grid_y_limit():
+    g = torch.Generator().manual_seed(5)
+    pos = torch.randn(12, 2, generator=g, dtype=torch.float64)
+    edges = torch.randint(0, 12, (2, 16), generator=g)
+    v = torch.nn.functional.normalize(torch.randn(70000, 2, generator=g, dtype=torch.float64), dim=1)
+    t = torch.linspace(-2, 2, 3, dtype=torch.float64)
+    close_on_both(lambda p, e: topoeuler.soft_ect(p, e, directions=v.to(p.device), thresholds=t.to(p.device),
+                                                  scale=5.0), pos, edges, grad_of=(0,))
+
+
+def test_soft_ect_backward_with_rows_beyond_48_kib_of_shared_memory():
+    g = torch.Generator().manual_seed(6)
+    dim = 7000  # 56 KB of grad_dir per block
+    pos = torch.randn(20, dim, generator=g, dtype=torch.float64) / dim**0.5
+    edges = torch.randint(0, 20, (2, 30), generator=g)
+    v = torch.nn.functional.normalize(torch.randn(3, dim, generator=g, dtype=torch.float64), dim=1)
+    t = torch.linspace(-2, 2, 4000, dtype=torch.float64)
+    close_on_both(lambda p, d: topoeuler.soft_ect(p, edges.to(p.device), directions=d, thresholds=t.to(p.device),
+                                                  scale=5.0), pos, v, grad_of=(0, 1))

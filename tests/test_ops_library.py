@@ -30,7 +30,7 @@ def test_opcheck_exact_ops(dtype, rng):
     w = topoeuler.sphere_directions(5, dtype=torch.float64)
     rows = threshold_rows(torch.linspace(-3, 3, 9, dtype=torch.float64), 5)
     for b, n in ((batch, 3), (None, 1)):
-        torch.library.opcheck(_library.ect_histogram, (pos.to(dtype), b, n, [e, f], w, *rows))
+        torch.library.opcheck(_library.ect_curves, (pos.to(dtype), b, n, [e, f], w, *rows))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

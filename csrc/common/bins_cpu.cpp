@@ -13,17 +13,23 @@
 namespace topoeuler {
 namespace bins {
 
-Row::Row(const Thresholds& th, int64_t r)
+Row::Row(const Thresholds& th, int64_t r, bool byte_table)
     : t(th.values + r * th.count), count(th.count), origin(th.origin[r]), inv_step(th.inv_step[r]),
       // float u = (v - t_0) / step is off by at most (|t_0| / step + T + 1) * 2^-22 steps where it matters
-      // (u in [-1, T]; beyond, it is clamped): below 0.25 under this bound.
-      float_guess(std::fabs(origin) * inv_step + (double)count < 0x1p20),
+      // (u in [-1, T]; beyond, it is clamped): below 0.25 under this bound. The step and its
+      // inverse must also be normal floats, and the row's span at most 2^126 < FLT_MAX: then
+      // v - t_0 overflows to +-inf only for values beyond the last/first threshold, which are
+      // clamped as they should be (near the float32 limits, v - t_0 can exceed FLT_MAX).
+      float_guess(std::fabs(origin) * inv_step + (double)count < 0x1p20 && inv_step < 0x1p126 &&
+                  inv_step > 0x1p-126 && (double)(count - 1) < 0x1p126 * inv_step),
       below(th.count <= 0xff ? (th.count + kChunk - 1) / kChunk * kChunk : 0, INFINITY) {
   // The largest float <= t[k]: for a float v, v <= t[k] <=> v <= below[k].
   for (int64_t k = 0; k < (int64_t)below.size() && k < count; ++k) {
     const float f = (float)t[k];
     below[k] = (double)f > t[k] ? std::nextafter(f, -INFINITY) : f;
   }
+  if (byte_table && th.count <= 0xff)
+    for (int v = 0; v < 256; ++v) byte_bins.push_back((uint8_t)threshold_bin(th, r, (double)v));
 }
 
 namespace {
@@ -185,6 +191,11 @@ void bin(const S* v, int64_t n, const Row& row, K* out) {
 
 Isa set_isa_cap(Isa cap) { return (Isa)isa_cap.exchange((int)cap); }
 Isa active_isa() { return cpu_isa(); }
+
+void of_values(const uint8_t* v, int64_t n, const Row& row, uint8_t* out) {
+  const uint8_t* table = row.byte_bins.data();
+  for (int64_t i = 0; i < n; ++i) out[i] = table[v[i]];
+}
 
 #define TE_BINS(S, K) \
   void of_values(const S* v, int64_t n, const Row& row, K* out) { bin(v, n, row, out); }

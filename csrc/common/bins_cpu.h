@@ -18,7 +18,8 @@ namespace bins {
 // Row r of the thresholds, prepared once for binning many values.
 struct Row {
   static constexpr int64_t kChunk = 32;  // floats of `below` per table lookup (two AVX-512 registers)
-  Row(const Thresholds& th, int64_t r);
+  // byte_table: also tabulate the bins of the 256 byte values (for of_values on uint8 grids).
+  Row(const Thresholds& th, int64_t r, bool byte_table = false);
   const double* t;
   int64_t count;
   double origin, inv_step;
@@ -26,6 +27,8 @@ struct Row {
   // below[k] is the largest float <= t[k] (float values compare with it exactly), padded with
   // +inf to whole chunks; empty when T > 255 (float values are binned only for T <= 255).
   std::vector<float> below;
+  // byte_bins[v] = threshold_bin of the byte value v (when built with byte_table, T <= 255).
+  std::vector<uint8_t> byte_bins;
 };
 
 // The instruction sets of the vectorised loops, best last. set_isa_cap limits them (tests run
@@ -35,7 +38,9 @@ Isa set_isa_cap(Isa cap);
 Isa active_isa();
 
 // out[i] = threshold_bin of v[i] in the row, as a key that holds the bins 0..T: float values
-// (the ECC's pixels) need T <= 255, double values (the ECT's heights) take any key type.
+// (the ECC's pixels) need T <= 255, byte values a Row built with byte_table (a table lookup),
+// double values (the ECT's heights) take any key type.
+void of_values(const uint8_t* v, int64_t n, const Row& row, uint8_t* out);
 void of_values(const float* v, int64_t n, const Row& row, uint8_t* out);
 void of_values(const double* v, int64_t n, const Row& row, uint8_t* out);
 void of_values(const double* v, int64_t n, const Row& row, uint16_t* out);

@@ -1,4 +1,4 @@
-// The charging identity of SPEC section 3 for cubical complexes (no PyTorch headers).
+// The charging identity of docs/definitions.md section 3 for cubical complexes (no PyTorch headers).
 //
 // Every cell of the V- or T-construction is charged to one pixel/voxel p, so that
 //     ECC(t) = sum_p c(p) * [f(p) <= t]

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "common/cubical.h"
-#include "ecc/ecc.h"
+#include "common/grid.h"
 
 namespace topoeuler {
 // Weights w[j] = c(position j) of `count` consecutive padded positions, by a vectorised loop

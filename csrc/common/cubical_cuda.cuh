@@ -30,7 +30,7 @@
 
 #include "common/cubical.h"
 #include "common/cuda_common.cuh"
-#include "ecc/ecc.h"
+#include "common/grid.h"
 
 namespace topoeuler {
 namespace cubical_cuda {

@@ -61,7 +61,7 @@ TE_HD int64_t even_bin(const double* t, int64_t T, double origin, double inv_ste
 
 // The bin of a cell of value v in row r: the index of the first threshold >= v, or T when
 // there is none. A cell in bin k is counted at thresholds k..T-1, which is the `<=` rule of
-// SPEC section 1. -inf falls in bin 0, +inf in bin T (never counted). v must not be NaN.
+// docs/definitions.md section 1. -inf falls in bin 0, +inf in bin T (never counted). v must not be NaN.
 // Evenly spaced rows (inv_step[r] > 0) use even_bin, others bisection.
 TE_HD int64_t threshold_bin(const Thresholds& th, int64_t r, double v) {
   const double* t = th.values + r * th.count;

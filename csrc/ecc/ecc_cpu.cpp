@@ -4,7 +4,8 @@
 // With T <= 255 thresholds, pixels are binned first (bins_cpu.h) and the traversal compares
 // byte keys, 32-64 per vector instruction. With more thresholds, binning every pixel costs
 // more than it saves: the traversal compares the values and bins only the pixels of non-zero
-// weight (a few percent of them).
+// weight (a few percent of them). Byte grids are binned by a table of the 256 byte values; with
+// more thresholds their traversal compares the bytes as floats (exact), converted row by row.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -19,12 +20,12 @@
 namespace topoeuler {
 namespace {
 
-// K = uint8_t: binned keys; K = S: values.
+// K = uint8_t: binned keys; K = S (or float for byte grids): values.
 template <typename S, typename K>
 void ecc_curves(const S* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* curve) {
-  constexpr bool binned = !std::is_same<K, S>::value;
+  constexpr bool binned = std::is_same<K, uint8_t>::value;
   const int64_t T = th.count;
-  const bins::Row row(th, 0);
+  const bins::Row row(th, 0, std::is_same<S, uint8_t>::value);
   const GridBlocks bl(g);
   const int64_t blocks = bl.count, unit = bl.grid_size / bl.units;  // pixels per row (2D) / plane (3D)
   // Each block has its own histogram; one block per grid writes its curve straight into the
@@ -83,11 +84,15 @@ void ecc_curves_of(const S* x, const GridShape& g, bool t_construction, const Th
   if (th.count <= 0xff) {  // bins 0..T fit a byte (255, the padding, may equal bin T: never counted)
     ecc_curves<S, uint8_t>(x, g, t_construction, th, curve);
   } else {
-    ecc_curves<S, S>(x, g, t_construction, th, curve);
+    ecc_curves<S, std::conditional_t<std::is_same<S, uint8_t>::value, float, S>>(x, g, t_construction, th, curve);
   }
 }
 
 }  // namespace
+
+void ecc_curves_cpu(const uint8_t* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* curve) {
+  ecc_curves_of(x, g, t_construction, th, curve);
+}
 
 void ecc_curves_cpu(const float* x, const GridShape& g, bool t_construction, const Thresholds& th, int64_t* curve) {
   ecc_curves_of(x, g, t_construction, th, curve);

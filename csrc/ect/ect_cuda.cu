@@ -13,8 +13,8 @@
 #include <cstdint>
 
 #include "common/cuda_common.cuh"
+#include "common/complex.h"
 #include "ect/ect.h"
-#include "ect/ect_traversal.h"
 
 namespace topoeuler {
 namespace {
@@ -32,12 +32,11 @@ __global__ void __launch_bounds__(kThreads)
                int64_t D, Thresholds th, int64_t* hist, int64_t chunk, int window) {
   extern __shared__ int window_hist[];
   const int64_t T = th.count, first = blockIdx.x * chunk, last = min(set.count, first + chunk);
-  const int sign = set.k % 2 == 1 ? 1 : -1;  // (-1)^(k-1): vertices +, edges -, faces +
-  auto vertex = [&](int r, int64_t m) { return set.idx ? set.idx[r * set.count + m] : m; };
+  const int sign = traversal::simplex_sign(set);
   auto graph = [&](int64_t v) { return pc.batch ? pc.batch[v] : int64_t(0); };
   int64_t lo = 0;
   if constexpr (SHARED) {
-    lo = graph(vertex(0, first));
+    lo = graph(traversal::simplex_vertex(set, 0, first));
     for (int i = threadIdx.x; i < window * (int)(D * T); i += kThreads) window_hist[i] = 0;
     __syncthreads();
   }
@@ -45,15 +44,9 @@ __global__ void __launch_bounds__(kThreads)
   for (unsigned p = threadIdx.x; p < pairs; p += kThreads) {
     const int64_t m = first + p / (unsigned)D, d = p % (unsigned)D;
     const double* v = directions + d * pc.dim;
-    const int64_t v0 = vertex(0, m);
-    double h = ect_traversal::vertex_height(pos + v0 * pc.dim, pc.dim, v);
-    for (int r = 1; r < set.k; ++r) {
-      const double hr = ect_traversal::vertex_height(pos + vertex(r, m) * pc.dim, pc.dim, v);
-      h = hr > h ? hr : h;
-    }
-    const int64_t k = threshold_bin(th, d, h);
+    const int64_t k = threshold_bin(th, d, traversal::simplex_height(pos, pc.dim, set, m, v));
     if (k >= T) continue;
-    const int64_t g = graph(v0);
+    const int64_t g = graph(traversal::simplex_vertex(set, 0, m));
     if (SHARED && g >= lo && g < lo + window)
       atomicAdd(window_hist + ((g - lo) * D + d) * T + k, sign);
     else

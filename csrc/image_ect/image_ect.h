@@ -1,9 +1,9 @@
-// Exact ECT of the cubical complexes of foreground pixels/voxels (SPEC section 2).
+// Exact ECT of the cubical complexes of foreground pixels/voxels (docs/definitions.md section 2).
 #pragma once
 #include <cstdint>
 
+#include "common/grid.h"
 #include "common/thresholds.h"
-#include "ecc/ecc.h"
 
 namespace topoeuler {
 

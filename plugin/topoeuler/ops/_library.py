@@ -51,7 +51,7 @@ def _defined(like: torch.Tensor, *gradients) -> tuple[torch.Tensor, ...]:
 
 # ---- exact ops ----
 
-# ECC [B, T] of grids x (float32/64) at one row of thresholds [1, T].
+# ECC [B, T] of grids x (uint8, float32/64) at one row of thresholds [1, T].
 ecc_curves = _define(
     "ecc_curves", f"Tensor x, int ndim, bool t_construction, {_EXACT_ROWS}", "Tensor", _kernel("ecc_curves"),
     lambda x, ndim, t_construction, thresholds, origin, inv_step:
@@ -64,9 +64,9 @@ image_ect_histogram = _define(
     lambda mask, ndim, directions, t_construction, thresholds, origin, inv_step:
         mask.new_empty((mask.shape[0], directions.shape[0], thresholds.shape[1]), dtype=torch.int64))
 
-# Histogram [num_graphs, D, T] of the ECT of pos [N, d] (float32/64) and simplices.
-ect_histogram = _define(
-    "ect_histogram", f"{_COMPLEX}, {_EXACT_ROWS}", "Tensor", _kernel("ect_histogram"),
+# ECT curves [num_graphs, D, T] of pos [N, d] (float32/64) and simplices.
+ect_curves = _define(
+    "ect_curves", f"{_COMPLEX}, {_EXACT_ROWS}", "Tensor", _kernel("ect_curves"),
     lambda pos, batch, num_graphs, simplices, directions, thresholds, origin, inv_step:
         pos.new_empty((num_graphs, directions.shape[0], thresholds.shape[1]), dtype=torch.int64))
 

@@ -38,15 +38,17 @@ def ecc(x: torch.Tensor, thresholds: int | torch.Tensor = 64, *, ndim: int = 2, 
         (-1)^dim(c)``. Ties need no rule: a cell is counted from the first threshold ``>=`` its value.
     """
     validate = check_validate(validate)
-    x = as_real("x", x, allow_inf=True, validate=validate)
+    # uint8/bool grids go to the kernels as bytes (no float64 copy); other dtypes as float32/64.
+    byte_grid = isinstance(x, torch.Tensor) and x.dtype in (torch.uint8, torch.bool)
+    x = x.to(torch.uint8) if byte_grid else as_real("x", x, allow_inf=True, validate=validate)
     check_ndim(ndim, x)
     t_construction = check_construction(construction)
     if not isinstance(superlevel, bool):
         raise TypeError(f"superlevel must be a bool, got {type(superlevel).__name__}")
     span = None if value_range is None else check_range("value_range", value_range)
     t = resolve_thresholds(thresholds, span, x, "x", validate=validate)
-    if superlevel:  # value >= t  <=>  -value <= -t, on reversed thresholds
-        x, t = -x, -t.flip(0)
+    if superlevel:  # value >= t  <=>  -value <= -t (bytes: 255 - value <= 255 - t), on reversed thresholds
+        x, t = (255 - x, 255 - t.flip(0)) if byte_grid else (-x, -t.flip(0))
     lead, count = x.shape[:-ndim], t.shape[0]
     curve = _sublevel_curves(x, t, ndim, construction, t_construction)
     if superlevel:
@@ -57,5 +59,6 @@ def ecc(x: torch.Tensor, thresholds: int | torch.Tensor = 64, *, ndim: int = 2, 
 def _sublevel_curves(x: torch.Tensor, t: torch.Tensor, ndim: int, construction: str, t_construction: bool) -> torch.Tensor:
     """ECC ``[B, T]`` of the grids of ``x`` at float64 thresholds ``t [T]``, on the active backend."""
     if backend_for(x.device) == "reference":
+        x = x.to(torch.float64) if x.dtype == torch.uint8 else x
         return reference.ecc_reference(x, t, ndim=ndim, construction=construction).reshape(-1, t.shape[0])
     return _library.ecc_curves(as_grids(x, ndim), ndim, t_construction, *threshold_rows(t, 1))

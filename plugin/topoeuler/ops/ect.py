@@ -44,4 +44,4 @@ def ect(pos: torch.Tensor, *simplices: torch.Tensor, directions: torch.Tensor, t
     values, origin, inv_step = threshold_rows(t, v.shape[0])
     if backend_for(pos.device) == "reference":
         return reference.ect_reference(pos, *sets, directions=v, thresholds=values, batch=batch, num_graphs=num_graphs)
-    return _library.ect_histogram(pos, batch, num_graphs, sets, v, values, origin, inv_step).cumsum(dim=2)
+    return _library.ect_curves(pos, batch, num_graphs, sets, v, values, origin, inv_step)

@@ -17,6 +17,10 @@ namespace topoeuler {
 namespace soft {
 
 constexpr double kMaxFinite = 1.7976931348623157e308;
+// The table is used only for z_max up to this bound: within a window, e_lo <= e^z_max and
+// table[r, lo, k] >= e^(-2 z_max) are then normal doubles (e^354 * e^-708). Beyond it e_lo
+// overflows or the table underflows (inf * 0 = NaN), and the kernels call exp per threshold.
+constexpr double kMaxTableZ = 354.0;
 
 // Scale, saturation bound, and the threshold rows [rows, T] (each sorted). step[r] > 0 when row r
 // is about evenly spaced: only a starting guess for the window search (which is exact anyway).
@@ -61,15 +65,16 @@ TE_HD void window(const SoftThresholds& th, int64_t r, double h, int64_t& lo, in
 }
 
 // e_k = exp(-s * (t_k - h)) over a non-empty window [lo, hi): sigmoid = 1 / (1 + e),
-// sigmoid' = e / (1 + e)^2. With the table and a bounded window (e_lo <= e^z_max, no overflow),
-// e_k = e_lo * table[r, lo, k]: one exp per cell and independent products.
+// sigmoid' = e / (1 + e)^2. With the table and z_max <= kMaxTableZ (no overflow, no underflow),
+// e_k = e_lo * table[r, lo, k]: one exp per cell and independent products. Otherwise
+// e_k = exp(-s (t_k - h)), which may be +inf (sigmoid 0) but never NaN.
 struct Exponentials {
   const double* t;
   const double* row;
   double e0, h, scale;
   TE_HD Exponentials(const SoftThresholds& th, int64_t r, double h_, int64_t lo)
       : t(th.values + r * th.count), row(nullptr), e0(0.0), h(h_), scale(th.scale) {
-    if (th.table != nullptr && th.z_max <= kMaxFinite) {
+    if (th.table != nullptr && th.z_max <= kMaxTableZ) {
       row = th.table + (r * th.count + lo) * th.count;
       e0 = exp(-scale * (t[lo] - h));
     }

@@ -1,25 +1,20 @@
-// Fused soft (sigmoid-relaxed, DECT-style) ECT and ECC kernels, forward and backward
-// (SPEC section 3). No PyTorch headers. Memory O(cells + B * D * T): no [cells, D, T] tensor.
+// Fused soft (sigmoid-relaxed, DECT-style) ECT kernels, forward and backward
+// (docs/definitions.md section 3). No PyTorch headers. Memory O(cells + B * D * T): no
+// [cells, D, T] tensor.
 //
-// Soft ECT: out[g, d, k] = sum over simplices c of graph g of (-1)^dim(c) sigmoid(s (t[d, k] - h_d(c)))
+// out[g, d, k] = sum over simplices c of graph g of (-1)^dim(c) sigmoid(s (t[d, k] - h_d(c)))
 // with h_d(vertex i) = <pos_i, v_d> (double, summed in order j, no FMA) and h_d(c) = max over c's
 // vertices. Backward: dL/dh_d(c) = -s (-1)^dim(c) sum_k g[g, d, k] sigmoid'(.), sent to the
 // vertices attaining the max (ties split evenly); then grad_pos[i] += dL/dh_i v_d,
 // grad_dir[d] += dL/dh_i pos_i, grad_t[d, k] += s (-1)^dim(c) sigmoid'(.) g[g, d, k].
-//
-// Soft ECC: out[b, k] = sum over pixels p of c(p) sigmoid(s (t_k - f(p))), with the charging
-// weights c(p) of cubical.h (the traversal is the exact ECC's GridWalker on the CPU). Backward:
-// grad_f[p] = -s c(p) sum_k g[b, k] sigmoid'(.), grad_t[k] += s c(p) sigmoid'(.) g[b, k]; a cell
-// whose max (V) / min (T) is tied sends its gradient to the pixel it is charged to.
 //
 // Every output buffer is float64, zeroed by the caller. CPU results are deterministic (fixed
 // reduction order, independent of the number of threads); CUDA results use atomics.
 #pragma once
 #include <cstdint>
 
-#include "ecc/ecc.h"
-#include "ect/ect.h"
-#include "soft/soft_window.h"
+#include "common/complex.h"
+#include "common/soft_window.h"
 
 namespace topoeuler {
 
@@ -36,20 +31,9 @@ void soft_ect_backward_cpu(const double* pos, const PointCloud& pc, const Simpli
                            const double* directions, int64_t D, const soft::SoftThresholds& th, const double* grad_out,
                            double* grad_pos, double* grad_dir, double* grad_t);
 
-// out [B, T]. thresholds have one row. x is [B, depth, H, W] contiguous.
-void soft_ecc_forward_cpu(const float* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th,
-                          double* out);
-void soft_ecc_forward_cpu(const double* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th,
-                          double* out);
-// grad_out [B, T] -> grad_x [B, depth, H, W], grad_t [T] (each may be nullptr).
-void soft_ecc_backward_cpu(const float* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th,
-                           const double* grad_out, double* grad_x, double* grad_t);
-void soft_ecc_backward_cpu(const double* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th,
-                           const double* grad_out, double* grad_x, double* grad_t);
-
 // The same contracts on CUDA device pointers (sets[] itself on the host, its idx on the device),
 // enqueued on `stream` (a cudaStream_t). `work` is a zeroed device buffer of B * D * T doubles
-// (ECT) / B * T doubles (ECC) for the step histogram.
+// for the step histogram.
 void soft_ect_forward_cuda(const float* pos, const PointCloud& pc, const Simplices* sets, int num_sets,
                            const double* directions, int64_t D, const soft::SoftThresholds& th, double* out,
                            double* work, void* stream);
@@ -62,13 +46,5 @@ void soft_ect_backward_cuda(const float* pos, const PointCloud& pc, const Simpli
 void soft_ect_backward_cuda(const double* pos, const PointCloud& pc, const Simplices* sets, int num_sets,
                             const double* directions, int64_t D, const soft::SoftThresholds& th,
                             const double* grad_out, double* grad_pos, double* grad_dir, double* grad_t, void* stream);
-void soft_ecc_forward_cuda(const float* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th,
-                           double* out, double* work, void* stream);
-void soft_ecc_forward_cuda(const double* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th,
-                           double* out, double* work, void* stream);
-void soft_ecc_backward_cuda(const float* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th,
-                            const double* grad_out, double* grad_x, double* grad_t, void* stream);
-void soft_ecc_backward_cuda(const double* x, const GridShape& g, bool t_construction, const soft::SoftThresholds& th,
-                            const double* grad_out, double* grad_x, double* grad_t, void* stream);
 
 }  // namespace topoeuler

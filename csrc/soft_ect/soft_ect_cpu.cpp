@@ -1,6 +1,6 @@
-// CPU kernels of the soft ECT (forward and backward), on the traversal of ect/ect_traversal.h.
+// CPU kernels of the soft ECT (forward and backward), on the traversal of ect/traversal.h.
 //
-// The charging identity of SPEC section 3: a simplex's height is that of the vertices attaining
+// The charging identity of docs/definitions.md section 3: a simplex's height is that of the vertices attaining
 // its max, so its sign (-1)^dim is charged to them, split evenly among ties:
 //     out[g, d, k] = sum over vertices i of graph g of w_d(i) sigmoid(s (t[d, k] - h_d(i)))
 // with w_d(i) = sum over the simplices c whose max i attains of (-1)^dim(c) / ties(c) (a simplex
@@ -35,13 +35,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "ect/ect_traversal.h"
-#include "soft/soft.h"
+#include "common/simplex_traversal.h"
+#include "soft_ect/soft_ect.h"
 
 namespace topoeuler {
 namespace {
 
-namespace et = ect_traversal;
+namespace et = traversal;
 
 // Directions per block: a vertex's heights fill one cache line.
 constexpr int kLanes = 8;

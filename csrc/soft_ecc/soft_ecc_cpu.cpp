@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/cubical_cpu.h"
-#include "soft/soft.h"
+#include "soft_ecc/soft_ecc.h"
 
 namespace topoeuler {
 namespace {
