@@ -58,7 +58,7 @@ def test_opcheck_soft_ops(dtype, rng):
 
 
 def test_registered_in_the_topoeuler_namespace():
-    for name in ("ecc_curves", "image_ect_histogram", "ect_histogram", "soft_ect_forward", "soft_ect_backward",
+    for name in ("ecc_curves", "image_ect_histogram", "ect_curves", "soft_ect_forward", "soft_ect_backward",
                  "soft_ecc_forward", "soft_ecc_backward"):
         assert hasattr(torch.ops.topoeuler, name), name
 
