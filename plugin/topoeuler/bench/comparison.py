@@ -58,7 +58,9 @@ def groups(suite: dict) -> Iterator[Group]:
             only = entry.get("datasets")
             if (only is not None and dataset["name"] not in only) or not suite_models.applies(method["kind"], data):
                 continue
-            cells = [END_TO_END_CLASSIFIER] if method["kind"] in suite_models.END_TO_END else classifiers
+            chosen = entry.get("classifiers")  # optional subset of the suite's classifiers for this method
+            cells = ([END_TO_END_CLASSIFIER] if method["kind"] in suite_models.END_TO_END else
+                     [c for c in classifiers if chosen is None or c["name"] in chosen])
             for seed in suite["seeds"]:
                 for fold in range(suite["folds"]):
                     yield Group(dataset, method, cells, int(seed), fold, int(suite["folds"]))

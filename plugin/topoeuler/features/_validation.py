@@ -15,6 +15,8 @@ def image_batch(estimator, X, reset: bool) -> torch.Tensor:
     ``image_shape`` is a batch of ``1 x F`` images. ``reset`` (in ``fit``) records
     ``n_features_in_`` and ``grid_shape_``; otherwise the grid must match the fitted one.
     """
+    if hasattr(X, "tocsr") or hasattr(X, "toarray"):
+        raise TypeError(f"{type(estimator).__name__} needs dense images: sparse input is not supported")
     X = np.asarray(X) if not isinstance(X, np.ndarray) else X
     if X.ndim > 2:
         flat = estimator._validate_data(X.reshape(len(X), -1), reset=reset)
@@ -30,7 +32,7 @@ def image_batch(estimator, X, reset: bool) -> torch.Tensor:
         estimator.grid_shape_ = grid
     elif grid != estimator.grid_shape_:
         raise ValueError(f"X has images of shape {grid}, the estimator was fitted on {estimator.grid_shape_}")
-    return torch.from_numpy(np.ascontiguousarray(flat, dtype=np.float64)).reshape(len(flat), *grid)
+    return torch.from_numpy(np.array(flat, dtype=np.float64)).reshape(len(flat), *grid)
 
 
 def undirected_edges(edge_index: torch.Tensor) -> torch.Tensor:
