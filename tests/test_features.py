@@ -167,3 +167,13 @@ def test_cubical_and_geodesic_pipelines_give_finite_features():
 
     distances = GraphGeodesicDistance().fit_transform(persistence._adjacencies([path]))[0]
     np.testing.assert_array_equal(distances, np.abs(np.arange(4)[:, None] - np.arange(4)[None]))  # path metric
+
+
+@needs_gtda
+def test_pipelines_pickle():
+    import pickle
+
+    rng = np.random.default_rng(8)
+    images = rng.random((3, 8, 8))
+    fitted = persistence.cubical_pipeline(image_shape=(8, 8), vectorize="betti").fit(images)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).transform(images), fitted.transform(images))

@@ -57,13 +57,21 @@ def vectorizer(kind: str = "amplitudes", n_bins: int = 32, n_jobs: int | None = 
     raise ValueError(f"vectorizer must be one of {VECTORIZERS}, got {kind!r}")
 
 
+def _flatten_rows(a) -> np.ndarray:
+    return np.asarray(a).reshape(len(a), -1)
+
+
 def _flatten() -> FunctionTransformer:
-    return FunctionTransformer(lambda a: np.asarray(a).reshape(len(a), -1))
+    return FunctionTransformer(_flatten_rows)
 
 
-def _reshape_images(shape):
-    """Rows ``[N, H * W]`` (or images ``[N, H, W]``) -> ``[N, H, W]``."""
-    return FunctionTransformer(lambda x: np.asarray(x, dtype=np.float64).reshape(len(x), *shape))
+def _as_images(x, shape) -> np.ndarray:
+    """Rows ``[N, H * W]`` (or images ``[N, H, W]``) -> float64 ``[N, H, W]``."""
+    return np.asarray(x, dtype=np.float64).reshape(len(x), *shape)
+
+
+def _reshape_images(shape) -> FunctionTransformer:
+    return FunctionTransformer(_as_images, kw_args={"shape": tuple(shape)})
 
 
 def cubical_pipeline(image_shape=(28, 28), binarize: float = 0.4, vectorize: str = "amplitudes",
