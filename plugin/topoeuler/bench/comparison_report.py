@@ -109,6 +109,7 @@ def accuracy_figure(table, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     datasets = list(dict.fromkeys(table.dataset))
     cols = min(3, len(datasets))
@@ -125,6 +126,7 @@ def accuracy_figure(table, path: Path) -> None:
             ax.annotate(f"{r.method} ({r.classifier})", (r.feature_s_per_sample, r.accuracy), fontsize=7,
                         xytext=(3, 3), textcoords="offset points")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set(title=dataset, xlabel="feature time per sample (s, log)", ylabel="accuracy")
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(datasets):]:

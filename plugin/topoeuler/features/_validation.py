@@ -36,17 +36,22 @@ def image_batch(estimator, X, reset: bool) -> torch.Tensor:
 
 
 def undirected_edges(edge_index: torch.Tensor) -> torch.Tensor:
-    """``[2, E]`` -> ``[2, E']``: each vertex pair once (PyG stores both directions), self-loops dropped."""
+    """``[2, E]`` -> ``[2, E']``: each vertex pair once, as ``(min, max)`` in sorted order (PyG stores both
+    directions); self-loops dropped."""
     pairs = torch.sort(edge_index, dim=0).values
     pairs = pairs[:, pairs[0] != pairs[1]]
-    return torch.unique(pairs, dim=1) if pairs.numel() else pairs
+    if not pairs.numel():
+        return pairs
+    width = int(pairs.max()) + 1
+    keys = torch.unique(pairs[0] * width + pairs[1])
+    return torch.stack([keys // width, keys % width])
 
 
 def complexes(X) -> list[tuple[torch.Tensor, list[torch.Tensor]]]:
     """``X`` as a list of ``(pos [n, d] float64, [edge_index [2, E], face [3, F]])`` per sample.
 
-    ``X`` is a list of PyG ``Data`` (``pos``, else ``x``, as coordinates; ``edge_index``, read
-    as undirected, and ``face`` when present), a list of ``[n_i, d]`` arrays (point clouds), or an ``[N, n, d]`` array.
+    ``X`` is a list of PyG ``Data`` (``pos``, else ``x``, as coordinates; ``edge_index`` as
+    given, see :func:`undirected_edges`, and ``face`` when present), a list of ``[n_i, d]`` arrays (point clouds), or an ``[N, n, d]`` array.
     """
     if isinstance(X, np.ndarray) and X.ndim == 3:
         X = list(X)
@@ -62,7 +67,7 @@ def complexes(X) -> list[tuple[torch.Tensor, list[torch.Tensor]]]:
                 raise ValueError(f"X[{i}] has neither pos nor x to use as vertex coordinates")
             edges = getattr(sample, "edge_index", None)
             if edges is not None:
-                sets.append(undirected_edges(torch.as_tensor(edges, dtype=torch.int64)))
+                sets.append(torch.as_tensor(edges, dtype=torch.int64))
             faces = getattr(sample, "face", None)
             if faces is not None:
                 sets.append(torch.as_tensor(faces, dtype=torch.int64))

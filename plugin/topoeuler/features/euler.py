@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 import topoeuler
-from topoeuler.features._validation import complexes, image_batch
+from topoeuler.features._validation import complexes, image_batch, undirected_edges
 
 
 def _count(name: str, value) -> int:
@@ -177,6 +177,8 @@ class ECTFeatures(TransformerMixin, BaseEstimator):
         pos = torch.cat([p for p, _ in samples])
         batch = torch.repeat_interleave(torch.arange(len(samples)), torch.as_tensor(np.diff(offsets)))
         sets = [torch.cat([s[k] + int(o) for (_, s), o in zip(samples, offsets)], dim=1) for k in range(kinds.pop())]
+        if sets and sets[0].shape[0] == 2:  # edge_index is read as undirected: each pair once (PyG stores both directions)
+            sets[0] = undirected_edges(sets[0])
         ects = topoeuler.ect(pos, *sets, directions=self.directions_, thresholds=self.thresholds_, batch=batch)
         return ects.reshape(len(samples), -1).to(torch.float64).numpy()
 
