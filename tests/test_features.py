@@ -177,3 +177,24 @@ def test_pipelines_pickle():
     images = rng.random((3, 8, 8))
     fitted = persistence.cubical_pipeline(image_shape=(8, 8), vectorize="betti").fit(images)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(fitted)).transform(images), fitted.transform(images))
+
+
+def test_ect_features_of_meshes_end_at_the_euler_characteristic():
+    """Closed surfaces as PyG Data with edge_index and face: the last threshold counts the whole
+    complex, chi = 2 (octahedron) and 0 (torus), and every value matches brute force."""
+    from torch_geometric.data import Data
+
+    from meshes import edges_of, octahedron, torus
+
+    meshes = []
+    for pos, face in (octahedron(), torus()):
+        edges = edges_of(face)
+        meshes.append(Data(pos=pos, edge_index=torch.cat([edges, edges.flip(0)], dim=1), face=face))
+    features = ECTFeatures(directions=4, thresholds=6).fit(meshes)
+    out = features.transform(meshes).reshape(2, 4, 6)
+    np.testing.assert_array_equal(out[:, :, -1], [[2] * 4, [0] * 4])
+    v, t = features.directions_.numpy(), features.thresholds_.numpy()
+    for mesh, row in zip(meshes, out):
+        simplices = ([(i,) for i in range(mesh.num_nodes)] + [tuple(e) for e in edges_of(mesh.face).t().tolist()]
+                     + [tuple(f) for f in mesh.face.t().tolist()])
+        np.testing.assert_array_equal(row, brute_force.ect(mesh.pos.numpy(), simplices, v, t)[0])
