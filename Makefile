@@ -1,4 +1,5 @@
-# topoeuler: `make bench` (quick benchmark suite on real offline data) and `make test`.
+# topoeuler: `make bench` (the quick comparison suite, ECC/ECT vs giotto-tda features, on real
+# offline data -> reports/) and `make test`.
 # Everything is installed into .venv/ at the repository root, against constraints.txt.
 PY      ?= python3
 VENV    := .venv
@@ -19,7 +20,7 @@ QUIET_BUILD =
 PIP_VERBOSE = -v
 endif
 
-.PHONY: install build bench bench-full test nvcc-check clean
+.PHONY: install build bench bench-comparison-full bench-kernels bench-full test nvcc-check clean
 
 install: $(STAMP)
 
@@ -44,7 +45,15 @@ build: $(STAMP)
 	  $(BIN)/python setup.py -q build_ext --inplace $(QUIET_BUILD); \
 	fi
 
+# The comparison suite (`topoeuler bench`, configs/bench/): quick -> reports/, full -> benchmarks/results/comparison/.
 bench: build
+	$(BIN)/python -m topoeuler.cli bench suite=quick
+
+bench-comparison-full: build
+	$(BIN)/python -m topoeuler.cli bench suite=full
+
+# The kernel benchmarks (benchmarks/run.py, configs/bench/kernels/): quick -> reports/, full -> benchmarks/results/cpu.md.
+bench-kernels: build
 	$(BIN)/python benchmarks/run.py --quick --out reports/benchmarks.md
 
 bench-full: build

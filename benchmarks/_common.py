@@ -31,11 +31,11 @@ class Settings:
     full: bool
 
 
-CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "bench"
+CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "bench" / "kernels"
 
 
 def load_settings(name: str) -> Settings:
-    """The settings of ``configs/bench/<name>.yaml`` (``quick`` or ``full``)."""
+    """The settings of ``configs/bench/kernels/<name>.yaml`` (``quick`` or ``full``)."""
     with open(CONFIGS / f"{name}.yaml") as f:
         return Settings(**yaml.safe_load(f))
 

@@ -1,6 +1,6 @@
 """Runs the ECC and ECT benchmarks and writes a Markdown report.
 
-    python benchmarks/run.py --quick --out reports/benchmarks.md   # `make bench`, a few minutes
+    python benchmarks/run.py --quick --out reports/benchmarks.md   # `make bench-kernels`, a few minutes
     python benchmarks/run.py --out benchmarks/results/cpu.md       # `make bench-full`
     python benchmarks/run.py --quick --only ect                    # one suite
 
