@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -c constraints.txt torch==2.13.0
 	sed "s/^torch==.*/torch==$$($(BIN)/python -c 'import torch; print(torch.__version__)')/" constraints.txt > $(PINS)
 	$(BIN)/pip install -c $(PINS) "setuptools>=77" wheel ninja
-	$(BIN)/pip install -c $(PINS) --no-build-isolation -e ".[bench,graph,test]"
+	$(BIN)/pip install -c $(PINS) --no-build-isolation -e ".[bench,graph,simplicial,test]"
+	$(BIN)/pip install -c $(PINS) --no-deps topomodelx==0.0.1  # its pyg-nightly would replace torch-geometric
 	touch $(STAMP)
 
 # Incremental rebuild of the compiled kernels (ninja: a no-op when csrc/ is unchanged).

@@ -12,9 +12,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["info", "prune"], help="what to run; `COMMAND --help` for its options")
     args, rest = parser.parse_known_args(argv)
     if args.command == "info":
-        from topoeuler import info
+        from topoeuler import info, plugins
 
-        print(json.dumps(info(), indent=2))
+        print(json.dumps({**info(), "plugins": plugins.listing()}, indent=2))
         return 0
     from topoeuler.pruning.harness import main as prune_main
 

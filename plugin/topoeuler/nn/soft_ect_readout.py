@@ -31,7 +31,7 @@ class SoftECTReadout(nn.Module):
         super().__init__()
         if task_level != "graph":
             raise ValueError(f'SoftECTReadout is for graph-level tasks, got task_level={task_level!r}')
-        self.pooling_type = check_pooling(pooling_type)
+        self.task_level, self.pooling_type = task_level, check_pooling(pooling_type)
         self.embed = nn.Linear(hidden_dim, dim)
         self.radius = float(radius)
         self.ect = ECTLayer(directions=num_directions, dim=dim, thresholds=num_thresholds, radius=radius,

@@ -1,6 +1,8 @@
 """Vertex coordinates of a sample: ``pos``, or chosen columns of ``x`` (as DECT does on TU data)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 
@@ -8,7 +10,7 @@ def check_coordinates(coordinates):
     """``"pos"``, ``"x"`` (all columns) or a list of column indices of ``x``; returned normalised."""
     if coordinates in ("pos", "x"):
         return coordinates
-    if isinstance(coordinates, (list, tuple)) and coordinates and all(
+    if isinstance(coordinates, Sequence) and not isinstance(coordinates, str) and coordinates and all(
             isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in coordinates):
         return [int(c) for c in coordinates]
     raise ValueError(f'coordinates must be "pos", "x" or a non-empty list of column indices of x, got {coordinates!r}')
