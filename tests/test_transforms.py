@@ -222,3 +222,14 @@ def test_register_rejects_a_second_class_under_a_taken_name():
     assert register(ECTTransform) is ECTTransform
     assert set(TRANSFORMS) >= {"ECTTransform", "ECCTransform", "ImageECTTransform", "LocalECTTransform",
                                "ImageToPointCloud", "PointCloudToGraph", "CliqueComplex"}
+
+
+def test_forward_batch_equals_the_per_sample_transform(cuneiform, mutag):
+    t = ECTTransform(num_directions=8, num_thresholds=12, radius=1.0, normalize=True)
+    graphs = [CliqueComplex()(g) for g in cuneiform]
+    together = t.forward_batch(graphs)
+    assert len(together) == len(graphs)
+    assert torch.equal(torch.cat([d.ect for d in together]), torch.cat([t(g).ect for g in graphs]))
+    flat = ECTTransform(coordinates="x", num_directions=4, num_thresholds=6, flatten=True)
+    assert torch.equal(torch.cat([d.ect for d in flat.forward_batch(list(mutag))]),
+                       torch.cat([flat(g).ect for g in mutag]))

@@ -1,6 +1,8 @@
 """ECTTransform: the exact ECT of a point cloud, graph, mesh or lifted complex, per sample."""
 from __future__ import annotations
 
+import copy
+
 import torch
 
 from topoeuler.ops.ect import ect
@@ -88,3 +90,33 @@ class ECTTransform(EulerTransform):
         out = ect(pos, *sets, directions=v, thresholds=self.thresholds.to(pos.device)).to(self._dtype)
         data[self.key] = out.flatten(1) if self.flatten else out
         return data
+
+    def forward_batch(self, data_list) -> list:
+        """``[self(d) for d in data_list]`` with one kernel call for the whole list (PyG collation,
+        then :func:`topoeuler.ect` with ``batch=``): each sample's ECT is the same as alone.
+        Samples lifted by TopoBench (incidences without ``face``) are refused: their incidences do
+        not collate block-diagonally in plain PyG."""
+        from torch_geometric.data import Batch
+        from torch_geometric.utils import scatter
+
+        if any(getattr(d, "face", None) is None and getattr(d, "incidence_2", None) is not None for d in data_list):
+            raise ValueError("forward_batch takes graphs or meshes (edge_index, face); apply the transform "
+                             "sample by sample to complexes lifted by TopoBench")
+        batch = Batch.from_data_list(list(data_list))
+        pos = vertex_coordinates(batch, self.coordinates, type(self).__name__)
+        index, B = batch.batch, batch.num_graphs
+        if self.normalize:
+            pos = pos - scatter(pos, index, dim=0, dim_size=B, reduce="mean")[index]
+            pos = pos / scatter(pos.norm(dim=1), index, dim=0, dim_size=B, reduce="max").clamp_min(1e-12)[index, None]
+        sets = self.simplex_sets(batch, pos.shape[0])
+        v = self.direction_tensor(pos.shape[1]).to(pos.device)
+        out = ect(pos, *sets, directions=v, thresholds=self.thresholds.to(pos.device), batch=index).to(self._dtype)
+        if out.shape[0] < B:  # trailing samples without vertices
+            out = torch.cat([out, out.new_zeros(B - out.shape[0], *out.shape[1:])])
+        out = out.flatten(1) if self.flatten else out
+        results = []
+        for i, data in enumerate(data_list):
+            data = copy.copy(data)
+            data[self.key] = out[i:i + 1]
+            results.append(data)
+        return results
