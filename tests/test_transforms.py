@@ -233,3 +233,24 @@ def test_forward_batch_equals_the_per_sample_transform(cuneiform, mutag):
     flat = ECTTransform(coordinates="x", num_directions=4, num_thresholds=6, flatten=True)
     assert torch.equal(torch.cat([d.ect for d in flat.forward_batch(list(mutag))]),
                        torch.cat([flat(g).ect for g in mutag]))
+
+
+def test_local_ect_of_a_batch_of_graphs_is_each_graphs_own(cuneiform):
+    from torch_geometric.data import Batch
+
+    t = LocalECTTransform(num_hops=1, num_directions=4, num_thresholds=5, radius=2.0, flatten=True)
+    graphs = [CliqueComplex()(cuneiform[i]) for i in (1, 2, 3)]
+    together = t(Batch.from_data_list(graphs)).local_ect
+    assert together.shape == (sum(g.num_nodes for g in graphs), 20)
+    assert torch.equal(together, torch.cat([t(g).local_ect for g in graphs]))
+
+
+def test_ecc_transform_on_a_brain_volume():
+    from topoeuler.datasets import load_mni152
+
+    volume = load_mni152()[::4, ::4, ::4]
+    lo, hi = float(volume.min()), float(volume.max())
+    t = ECCTransform(num_thresholds=12, value_range=(lo, hi), ndim=3, image_key="volume")
+    out = t(Data(volume=volume)).ecc
+    assert out.shape == (1, 1, 12) and out[0, 0, -1] == 1  # the whole grid is contractible
+    assert torch.equal(out[0], topoeuler.ecc(volume[None], grid(lo, hi, 12), ndim=3).float())
