@@ -2,8 +2,6 @@
 included), the kernels' definition version, a copy of the input, and a ``__repr__``."""
 from __future__ import annotations
 
-import copy
-
 import torch
 from torch_geometric.transforms import BaseTransform
 
@@ -22,7 +20,8 @@ class EulerTransform(BaseTransform):
     parameters as attributes named like their arguments; ``__repr__`` lists them.
     ``transform_name`` and ``transform_type`` are the keys TopoBench passes from its YAML files;
     they are checked (the name must be the class's) and otherwise ignored.
-    ``forward(data)`` never changes ``data``: it works on a shallow copy (new fields only).
+    ``transform(data)`` never changes ``data``: PyG's ``BaseTransform.__call__`` hands ``forward``
+    a shallow copy, on which the transforms only set fields (no tensor is changed in place).
     """
 
     params: tuple[str, ...] = ()
@@ -37,12 +36,6 @@ class EulerTransform(BaseTransform):
         self.version = version
         self.transform_name = type(self).__name__
         self.transform_type = transform_type
-
-    def __call__(self, data):
-        return self.forward(copy.copy(data))
-
-    def forward(self, data):  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         args = ", ".join(f"{name}={getattr(self, name)!r}" for name in (*self.params, "version"))
