@@ -107,9 +107,13 @@ def third_party(tmp_path_factory):
     return make_third_party(tmp_path_factory.mktemp("third_party"))
 
 
-def test_entry_points_are_found_in_an_installed_environment(installed, third_party, tmp_path):
+def test_entry_points_are_found_and_hydra_starts_without_topobench(installed, third_party, tmp_path):
     out = run_python('''
-        import contextlib, io, json
+        import contextlib, importlib.util, io, json, warnings
+        warnings.simplefilter("error", RuntimeWarning)  # the Hydra plugin warns only when registration fails
+        from hydra import initialize, compose
+        with initialize(version_base=None, config_path=None):  # no TopoBench here: Hydra starts cleanly
+            target = compose(config_name="model/graph/ectgnn").model.graph._target_
         from topoeuler import cli, plugins
         transforms, layers = plugins.available("transforms"), plugins.available("layers")
         loaded = plugins.load("transforms", "DoubleX")
@@ -119,7 +123,8 @@ def test_entry_points_are_found_in_an_installed_environment(installed, third_par
         info = json.loads(printed.getvalue())
         print(json.dumps({"transforms": sorted(transforms), "layers": sorted(layers), "loaded": loaded.__module__,
                           "builtin": plugins.load("transforms", "ECTTransform").__module__,
-                          "info": info["plugins"]["transforms"]}))
+                          "info": info["plugins"]["transforms"], "target": target,
+                          "no_topobench": importlib.util.find_spec("topobench") is None}))
         ''', tmp_path, [third_party])
     found = json.loads(out.strip().splitlines()[-1])
     assert set(TRANSFORMS) | {"DoubleX"} == set(found["transforms"])
@@ -127,6 +132,7 @@ def test_entry_points_are_found_in_an_installed_environment(installed, third_par
     assert found["loaded"] == "tp_plugin" and found["builtin"] == "topoeuler.transforms.ect"
     assert found["info"]["DoubleX"] == "tp-plugin: tp_plugin:DoubleX"
     assert found["info"]["ECTTransform"] == "topoeuler: topoeuler.transforms.ect:ECTTransform"
+    assert found["no_topobench"] and found["target"] == "topoeuler.nn.ECTGNN"
 
 
 def test_hydra_start_up_registers_into_topobench_and_register_is_idempotent(installed, third_party, tmp_path):
@@ -159,18 +165,6 @@ def test_hydra_start_up_registers_into_topobench_and_register_is_idempotent(inst
     assert found["again"]["readouts"] == ["ECTReadout", "SoftECTReadout"]
     assert "already has a different 'ECTTransform'" in found["conflict"]
     assert found["cfg"] == KERNEL_VERSION
-
-
-def test_hydra_starts_cleanly_without_topobench(installed, tmp_path):
-    out = run_python('''
-        import importlib.util, warnings
-        warnings.simplefilter("error", RuntimeWarning)
-        from hydra import initialize, compose
-        with initialize(version_base=None, config_path=None):
-            cfg = compose(config_name="model/graph/ectgnn")
-        print(importlib.util.find_spec("topobench") is None, cfg.model.graph._target_)
-        ''', tmp_path)
-    assert out.split()[-2:] == ["True", "topoeuler.nn.ECTGNN"]
 
 
 # TopoBench's own clique lifting config (the keys of its configs/transforms/liftings/graph2simplicial/clique.yaml),
