@@ -109,8 +109,10 @@ def third_party(tmp_path_factory):
 
 def test_entry_points_are_found_and_hydra_starts_without_topobench(installed, third_party, tmp_path):
     out = run_python('''
-        import contextlib, importlib.util, io, json, warnings
+        import contextlib, importlib.util, io, json, sys, warnings
         warnings.simplefilter("error", RuntimeWarning)  # the Hydra plugin warns only when registration fails
+        import hydra_plugins.topoeuler
+        cheap = not any(m.split(".")[0] in ("topoeuler", "torch") for m in sys.modules)  # without TopoBench
         from hydra import initialize, compose
         with initialize(version_base=None, config_path=None):  # no TopoBench here: Hydra starts cleanly
             target = compose(config_name="model/graph/ectgnn").model.graph._target_
@@ -124,7 +126,7 @@ def test_entry_points_are_found_and_hydra_starts_without_topobench(installed, th
         print(json.dumps({"transforms": sorted(transforms), "layers": sorted(layers), "loaded": loaded.__module__,
                           "builtin": plugins.load("transforms", "ECTTransform").__module__,
                           "info": info["plugins"]["transforms"], "target": target,
-                          "no_topobench": importlib.util.find_spec("topobench") is None}))
+                          "no_topobench": importlib.util.find_spec("topobench") is None, "cheap": cheap}))
         ''', tmp_path, [third_party])
     found = json.loads(out.strip().splitlines()[-1])
     assert set(TRANSFORMS) | {"DoubleX"} == set(found["transforms"])
@@ -132,7 +134,7 @@ def test_entry_points_are_found_and_hydra_starts_without_topobench(installed, th
     assert found["loaded"] == "tp_plugin" and found["builtin"] == "topoeuler.transforms.ect"
     assert found["info"]["DoubleX"] == "tp-plugin: tp_plugin:DoubleX"
     assert found["info"]["ECTTransform"] == "topoeuler: topoeuler.transforms.ect:ECTTransform"
-    assert found["no_topobench"] and found["target"] == "topoeuler.nn.ECTGNN"
+    assert found["no_topobench"] and found["cheap"] and found["target"] == "topoeuler.nn.ECTGNN"
 
 
 def test_hydra_start_up_registers_into_topobench_and_register_is_idempotent(installed, third_party, tmp_path):
