@@ -31,8 +31,10 @@ def register() -> dict[str, list[str]]:
         import topobench.nn.readouts as tb_readouts
         import topobench.transforms as tb_transforms
     except ImportError as error:
-        raise ImportError("topoeuler.integrations.topobench.register() needs TopoBench (a checkout of "
-                          "geometric-intelligence/TopoBench installed with `pip install -e .`)") from error
+        raise ImportError(f"topoeuler.integrations.topobench.register() could not import TopoBench ({error}). "
+                          "TopoBench is installed from a checkout of geometric-intelligence/TopoBench "
+                          "(`pip install -e .`), with its dependencies (torch-scatter, torch-sparse, "
+                          "torch-cluster)") from error
     from topoeuler import nn, plugins
     from topoeuler.transforms import TRANSFORMS
 
