@@ -115,7 +115,8 @@ def write(args, speeds, accuracy, labels) -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     machine = machine_info() | {"cpu_isa": topoeuler.info().get("cpu_isa", "?"), "date": time.strftime("%Y-%m-%d")}
     lines = ["# Transforms: preprocessing speed and GNN accuracy with ECT features", "",
-             f"`python benchmarks/transforms.py --seeds {args.seeds} --epochs {args.epochs} --hidden {args.hidden}`",
+             f"`python benchmarks/transforms.py --seeds {args.seeds} --epochs {args.epochs} --hidden {args.hidden} "
+             f"--datasets {' '.join(args.datasets)} --out {args.out}`",
              "", markdown_table(["", ""], list(machine.items())), "",
              f"## Preprocessing: ECT ({D} directions x {T} thresholds) of every clique complex", "",
              markdown_table(["dataset", "graphs", "graph by graph (loop)", "forward_batch (one call)", "speed-up"],
