@@ -32,7 +32,8 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	sed "s/^torch==.*/torch==$$($(BIN)/python -c 'import torch; print(torch.__version__)')/" constraints.txt > $(PINS)
 	$(BIN)/pip install -c $(PINS) "setuptools>=77" wheel ninja
 	@mkdir -p build
-	$(BIN)/pip install $(PIP_VERBOSE) -c $(PINS) --no-build-isolation -e ".[bench,graph,test,topology]"
+	$(BIN)/pip install $(PIP_VERBOSE) -c $(PINS) --no-build-isolation -e ".[bench,graph,simplicial,test,topology]"
+	$(BIN)/pip install -c $(PINS) --no-deps topomodelx==0.0.1  # its pyg-nightly would replace torch-geometric
 	touch $(STAMP)
 
 # Rebuilds the compiled kernels when csrc/ or setup.py is newer than the extension (the

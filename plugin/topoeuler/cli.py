@@ -12,9 +12,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["info", "prune", "bench"], help="what to run; `COMMAND --help` for its options")
     args, rest = parser.parse_known_args(argv)
     if args.command == "info":
-        from topoeuler import info
+        from topoeuler import info, plugins
 
-        print(json.dumps(info(), indent=2))
+        print(json.dumps({**info(), "plugins": plugins.listing()}, indent=2))
         return 0
     if args.command == "bench":
         from topoeuler.bench.app import main as bench_main

@@ -34,3 +34,9 @@ def load(kind: str, name: str):
     if name not in found:
         raise KeyError(f"no {kind[:-1]} named {name!r}; installed: {sorted(found)}")
     return found[name].load()
+
+
+def listing() -> dict[str, dict[str, str]]:
+    """Every discovered component, ``{kind: {name: "package: module:attr"}}`` (not loaded)."""
+    return {kind: {name: f"{ep.dist.name if ep.dist else '?'}: {ep.value}" for name, ep in sorted(available(kind).items())}
+            for kind in GROUPS}

@@ -1,0 +1,1 @@
+"""Entry points under other libraries' names and layouts: :mod:`topoeuler.compat.dect`."""
