@@ -32,3 +32,22 @@ def test_hodge_laplacians_match_pyg_and_gudhi_on_cuneiform(tmp_path, index):
     for k, L in enumerate((L0, L1, L2)):
         nullity = L.shape[0] - int(torch.linalg.matrix_rank(L.double())) if L.numel() else 0
         assert nullity == betti[k], (k, nullity, betti)
+
+
+def test_ect_readout_propagates_edge_and_triangle_states_down():
+    """propagate_down=2 folds x_2 into x_1 and x_1 into x_0 through the unsigned incidences,
+    checked against the formula on one triangle (nodes 0-2, edges 01, 02, 12, one face)."""
+    from topoeuler.nn import ECTReadout
+
+    b1 = torch.tensor([[-1., -1., 0.], [1., 0., -1.], [0., 1., 1.]])  # nodes x edges
+    b2 = torch.tensor([[1.], [-1.], [1.]])  # edges x triangles
+    x0, x1, x2 = (torch.randn(n, 4, dtype=torch.float64, requires_grad=True) for n in (3, 3, 1))
+    batch = {"incidence_1": b1.to_sparse(), "incidence_2": b2, "batch_0": torch.zeros(3, dtype=torch.long)}
+    readout = ECTReadout(hidden_dim=4, out_channels=2, pooling_type="sum", propagate_down=2).double()
+    expected = x0 + b1.abs().double() @ (x1 + b2.abs().double() @ x2)
+    pooled = readout.features({"x_0": x0, "x_1": x1, "x_2": x2}, batch)
+    torch.testing.assert_close(pooled, expected.sum(0, keepdim=True))
+    readout({"x_0": x0, "x_1": x1, "x_2": x2}, batch)["logits"].sum().backward()
+    assert all(x.grad is not None and x.grad.abs().sum() > 0 for x in (x0, x1, x2))
+    with pytest.raises(ValueError, match="propagate_down"):
+        ECTReadout(hidden_dim=4, out_channels=2, propagate_down=-1)

@@ -25,13 +25,21 @@ class ECTReadout(nn.Module):
         ect_shape: the feature shape per sample (e.g. ``[D, T]``); ``None`` or ``ect_key=None``:
             no features (the plain pooled-linear readout, a baseline).
         ect_hidden: width of the features' MLP branch (``BatchNorm1d`` -> ``Linear`` -> ReLU).
+        propagate_down: the highest cell dimension ``k`` whose states are folded into the nodes'
+            before pooling (0: none): for ``i = k, ..., 1``,
+            ``x_{i-1} <- x_{i-1} + |incidence_i| @ x_i`` with TopoBench's ``batch.incidence_i``
+            ``[N_{i-1}, N_i]`` (signs dropped), so a simplicial backbone's higher-rank outputs
+            reach the logits (parameter-free, unlike TopoBench's ``PropagateSignalDown``).
         **kwargs: other keys of TopoBench's readout configs (``readout_name``,
             ``num_cell_dimensions``, ...), ignored.
     """
 
     def __init__(self, hidden_dim: int, out_channels: int, task_level: str = "graph", pooling_type: str = "sum",
-                 ect_key: str | None = "ect", ect_shape=None, ect_hidden: int = 64, **kwargs):
+                 ect_key: str | None = "ect", ect_shape=None, ect_hidden: int = 64, propagate_down: int = 0, **kwargs):
         super().__init__()
+        if isinstance(propagate_down, bool) or not isinstance(propagate_down, int) or propagate_down < 0:
+            raise ValueError(f"propagate_down must be an int >= 0, got {propagate_down!r}")
+        self.propagate_down = propagate_down
         if task_level not in ("graph", "node"):
             raise ValueError(f'task_level must be "graph" or "node", got {task_level!r}')
         self.task_level, self.pooling_type = task_level, check_pooling(pooling_type)
@@ -46,7 +54,7 @@ class ECTReadout(nn.Module):
 
     def features(self, model_out: dict, batch) -> torch.Tensor:
         """``[B, hidden_dim (+ ect_hidden)]`` (or per node): what the last linear layer reads."""
-        x = model_out["x_0"]
+        x = self._propagated(model_out, batch)
         if self.task_level == "graph":
             index = node_batch(batch, x.shape[0]).to(x.device)
             num_graphs = int(index.max()) + 1 if index.numel() else 0
@@ -60,6 +68,17 @@ class ECTReadout(nn.Module):
             raise ValueError(f"batch.{self.ect_key} must be [{x.shape[0]}, {self.ect_dim}] once flattened, "
                              f"got {tuple(ect.shape)}")
         return torch.cat([x, self.ect_branch(ect)], dim=1)
+
+    def _propagated(self, model_out: dict, batch) -> torch.Tensor:
+        """``x_0`` with the states of cells of dimension ``1..propagate_down`` folded in."""
+        if self.propagate_down == 0:
+            return model_out["x_0"]
+        x = model_out[f"x_{self.propagate_down}"]
+        for i in range(self.propagate_down, 0, -1):
+            incidence = batch[f"incidence_{i}"].to(x.device, x.dtype).abs()
+            down = torch.sparse.mm(incidence, x) if incidence.is_sparse else incidence @ x
+            x = model_out[f"x_{i - 1}"] + down
+        return x
 
     def forward(self, model_out: dict, batch) -> dict:
         model_out["logits"] = self.linear(self.features(model_out, batch))
