@@ -51,3 +51,5 @@ def test_ect_readout_propagates_edge_and_triangle_states_down():
     assert all(x.grad is not None and x.grad.abs().sum() > 0 for x in (x0, x1, x2))
     with pytest.raises(ValueError, match="propagate_down"):
         ECTReadout(hidden_dim=4, out_channels=2, propagate_down=-1)
+    with pytest.raises(ValueError, match=r"needs model_out\['x_2'\] and batch.incidence_2"):
+        readout({"x_0": x0, "x_1": x1}, batch)

@@ -237,9 +237,13 @@ def test_hydra_composes_each_model_config_and_instantiates_it(hydra_dir, model):
         assert cfg.model.readout._target_.startswith("topoeuler.nn.")
         readout = instantiate(cfg.model.readout)
         assert readout.task_level == "graph"
-        out = readout({"x_0": torch.randn(9, 32)}, {"batch_0": torch.tensor([0] * 4 + [1] * 5),
-                                                   "ect": torch.randn(2, 16, 16),
-                                                   "edge_index": torch.tensor([[0, 1, 4], [1, 2, 5]])})
+        # A simplicial backbone's output too (3 edges, 1 triangle), for readouts that fold it in.
+        incidence_1 = torch.zeros(9, 3)
+        incidence_1[[0, 1, 1, 2, 4, 5], [0, 0, 1, 1, 2, 2]] = torch.tensor([-1., 1., -1., 1., -1., 1.])
+        model_out = {"x_0": torch.randn(9, 32), "x_1": torch.randn(3, 32), "x_2": torch.randn(1, 32)}
+        out = readout(model_out, {"batch_0": torch.tensor([0] * 4 + [1] * 5), "ect": torch.randn(2, 16, 16),
+                                  "edge_index": torch.tensor([[0, 1, 4], [1, 2, 5]]),
+                                  "incidence_1": incidence_1.to_sparse(), "incidence_2": torch.ones(3, 1)})
         assert out["logits"].shape == (2, 2)
     else:
         if "simplicial" in model:

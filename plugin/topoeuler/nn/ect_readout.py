@@ -73,6 +73,10 @@ class ECTReadout(nn.Module):
         """``x_0`` with the states of cells of dimension ``1..propagate_down`` folded in."""
         if self.propagate_down == 0:
             return model_out["x_0"]
+        for i in range(1, self.propagate_down + 1):
+            if f"x_{i}" not in model_out or f"incidence_{i}" not in batch:
+                raise ValueError(f"propagate_down={self.propagate_down} needs model_out['x_{i}'] and "
+                                 f"batch.incidence_{i} (a simplicial backbone on a lifted complex)")
         x = model_out[f"x_{self.propagate_down}"]
         for i in range(self.propagate_down, 0, -1):
             incidence = batch[f"incidence_{i}"].to(x.device, x.dtype).abs()
