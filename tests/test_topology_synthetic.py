@@ -5,7 +5,7 @@ import torch
 from topoeuler.nn.activations import ParametricSplit
 from topoeuler.nn.mlp import ActivationMLP
 from topoeuler.topology import class_betti, layer_betti
-from topoeuler.topology.synthetic import nested_circles
+from topoeuler.topology.synthetic import nested_circles, nested_spheres
 
 
 def test_nested_circles_have_the_stated_betti_numbers():
@@ -24,6 +24,34 @@ def test_nested_circles_bad_arguments():
         nested_circles((3,))
     with pytest.raises(ValueError, match="radii"):
         nested_circles(radii=(0.6, 0.1))
+
+
+def test_nested_spheres_have_the_stated_betti_numbers():
+    x, y = nested_spheres((2, 2, 1), points=128, seed=0)
+    assert x.shape == (2 * 128 * 4, 3) and x.dtype == torch.float32
+    assert int((y == 0).sum()) == int((y == 1).sum()) == 128 * 4
+    # class 0 (outer, radius 0.4) lies farther from the nearest grid centre than class 1 (radius 0.15)
+    assert class_betti(x, y, 2, method="rips", scale=0.2) == {0: [4, 0, 4], 1: [4, 0, 4]}
+    again, _ = nested_spheres((2, 2, 1), points=128, seed=0)
+    other, _ = nested_spheres((2, 2, 1), points=128, seed=1)
+    assert torch.equal(x, again) and not torch.equal(x, other)
+
+
+def test_nested_spheres_separate_the_classes():
+    x, y = nested_spheres((2, 2, 2), points=32, noise=0.0, seed=0)
+    offset = x - x.mean(0)  # the grid centre is at the origin; cells sit at +-0.5 on each axis
+    distance = (offset - offset.sign() * 0.5).norm(dim=1)
+    assert torch.allclose(distance[y == 0], torch.full_like(distance[y == 0], 0.4), atol=1e-3)
+    assert torch.allclose(distance[y == 1], torch.full_like(distance[y == 1], 0.15), atol=1e-3)
+
+
+def test_nested_spheres_bad_arguments():
+    with pytest.raises(ValueError, match="grid"):
+        nested_spheres((3, 3))
+    with pytest.raises(ValueError, match="grid"):
+        nested_spheres((3, 0, 3))
+    with pytest.raises(ValueError, match="radii"):
+        nested_spheres(radii=(0.6, 0.1))
 
 
 def test_activation_mlp_layers():
