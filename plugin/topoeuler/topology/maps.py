@@ -17,16 +17,10 @@ import math
 import numpy as np
 import torch
 
+from topoeuler.ops._checks import check_construction
 from topoeuler.ops.ecc import ecc
 
-CONSTRUCTIONS = ("V", "T")
 RULES = ("level", "quantile")
-
-
-def _check_construction(construction) -> str:
-    if construction not in CONSTRUCTIONS:
-        raise ValueError(f"construction must be 'V' or 'T', got {construction!r}")
-    return construction
 
 
 def _structure(construction: str) -> np.ndarray:
@@ -50,7 +44,7 @@ def component_counts(mask: torch.Tensor, construction: str = "V") -> torch.Tenso
     except ImportError as error:  # pragma: no cover - scipy is in the topology extra
         raise ImportError("Betti numbers of binary images need scipy: pip install scipy") from error
 
-    _check_construction(construction)
+    check_construction(construction)
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool or mask.dim() < 2:
         raise ValueError("mask must be a bool tensor [..., H, W]")
     lead, (height, width) = mask.shape[:-2], mask.shape[-2:]
@@ -122,7 +116,7 @@ def betti_curves(maps: torch.Tensor, thresholds: torch.Tensor,
     """
     if not isinstance(thresholds, torch.Tensor) or thresholds.dim() != 1 or thresholds.numel() == 0:
         raise ValueError("thresholds must be a 1-D tensor [T] with T >= 1")
-    _check_construction(construction)
+    check_construction(construction)
     t = thresholds.to(device=maps.device, dtype=torch.float64)
     above = torch.nextafter(t, torch.tensor(math.inf, dtype=torch.float64, device=maps.device))
     chi = ecc(maps, above, construction=construction, superlevel=True).cpu()

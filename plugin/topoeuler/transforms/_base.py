@@ -69,3 +69,13 @@ def field(data, key: str, owner: str) -> torch.Tensor:
     if value is None:
         raise KeyError(f"{owner} reads data.{key}, which this sample does not have")
     return value
+
+
+def grid_field(data, key: str, ndim: int, owner: str) -> torch.Tensor:
+    """``data[key]`` as a grid ``[*grid]`` or channels x grid ``[C, *grid]`` of ``ndim`` axes;
+    ValueError naming the transform and the key otherwise."""
+    image = field(data, key, owner)
+    if image.dim() not in (ndim, ndim + 1):
+        raise ValueError(f"{owner}(ndim={ndim}): data.{key} must be a grid or channels x grid, "
+                         f"got shape {tuple(image.shape)}")
+    return image

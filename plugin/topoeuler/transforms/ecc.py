@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from topoeuler.ops.ecc import ecc
 from topoeuler.ops._checks import check_construction
-from topoeuler.transforms._base import EulerTransform, KERNEL_VERSION, field, output_dtype, threshold_grid
+from topoeuler.transforms._base import EulerTransform, KERNEL_VERSION, grid_field, output_dtype, threshold_grid
 from topoeuler.transforms._registry import register
 
 
@@ -40,10 +40,7 @@ class ECCTransform(EulerTransform):
         self._dtype = output_dtype(dtype)
 
     def forward(self, data):
-        image = field(data, self.image_key, type(self).__name__)
-        if image.dim() not in (self.ndim, self.ndim + 1):
-            raise ValueError(f"ECCTransform(ndim={self.ndim}): data.{self.image_key} must be a grid or channels x "
-                             f"grid, got shape {tuple(image.shape)}")
+        image = grid_field(data, self.image_key, self.ndim, type(self).__name__)
         grids = image.reshape(-1, *image.shape[-self.ndim:])  # [C, *grid]
         curves = ecc(grids, self.thresholds.to(image.device), ndim=self.ndim, construction=self.construction,
                      superlevel=self.superlevel).to(self._dtype)  # [C, T]

@@ -5,7 +5,7 @@ import math
 
 from topoeuler.ops.image_ect import image_ect
 from topoeuler.ops._checks import check_construction
-from topoeuler.transforms._base import (EulerTransform, KERNEL_VERSION, field, output_dtype, positive_int,
+from topoeuler.transforms._base import (EulerTransform, KERNEL_VERSION, grid_field, output_dtype, positive_int,
                                         threshold_grid)
 from topoeuler.transforms._directions import fixed_directions
 from topoeuler.transforms._registry import register
@@ -46,10 +46,7 @@ class ImageECTTransform(EulerTransform):
         self._dtype = output_dtype(dtype)
 
     def forward(self, data):
-        image = field(data, self.image_key, type(self).__name__)
-        if image.dim() not in (self.ndim, self.ndim + 1):
-            raise ValueError(f"ImageECTTransform(ndim={self.ndim}): data.{self.image_key} must be a grid or channels "
-                             f"x grid, got shape {tuple(image.shape)}")
+        image = grid_field(data, self.image_key, self.ndim, type(self).__name__)
         out = image_ect(image, self.v.to(image.device), self.thresholds.to(image.device), ndim=self.ndim,
                         foreground=self.foreground, construction=self.construction).to(self._dtype)
         data[self.key] = out.reshape(1, -1) if self.flatten else out.unsqueeze(0)
