@@ -88,6 +88,22 @@ def test_knn_clique_complex_equals_brute_force(k, rng):
     assert cloud_betti(points, 1, method="knn", k=k) == brute_force_betti(adjacency, 1)
 
 
+@pytest.mark.parametrize("rows", [1024, 7])
+def test_knn_edges_break_distance_ties_by_index_in_every_chunk(rows, monkeypatch):
+    """Integer lattice points (many equal distances, duplicates too) against the definition: each
+    point's k nearest by (distance, index), symmetrised."""
+    from topoeuler.topology import clouds
+
+    monkeypatch.setattr(clouds, "_KNN_ROWS", rows)
+    lattice = torch.tensor([[i, j] for i in range(5) for j in range(4)] * 2, dtype=torch.float64)
+    for k in (1, 3, 4, 8, len(lattice) - 1):
+        expected = set()
+        for i, p in enumerate(lattice.tolist()):
+            order = sorted((sum((a - b) ** 2 for a, b in zip(p, q)), j) for j, q in enumerate(lattice.tolist()) if j != i)
+            expected |= {(min(i, j), max(i, j)) for _, j in order[:k]}
+        assert {tuple(e) for e in knn_edges(lattice, k).T.tolist()} == expected
+
+
 def test_class_and_layer_betti():
     points = torch.cat([circle(20), circle(20, 1.0, (5.0, 0.0))]).float()
     labels = torch.tensor([0] * 20 + [1] * 20)

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 METHODS = ("rips", "knn")
+_KNN_ROWS = 1024
 
 
 def _gudhi():
@@ -30,15 +31,39 @@ def _gudhi():
     return gudhi
 
 
+def _nearest(distance: torch.Tensor, k: int) -> torch.Tensor:
+    """Columns ``[R, k]`` (ascending) of the ``k`` smallest entries of each row of ``distance [R, N]``,
+    ties at the k-th distance broken by the lower column index (the first ``k`` of a stable sort).
+
+    ``topk`` of ``k + 1`` answers every row whose ``(k+1)``-th distance exceeds its k-th; only rows
+    with a tie across that boundary are resolved by column order.
+    """
+    if k == distance.shape[1]:
+        return torch.arange(k).expand(distance.shape[0], k).clone()
+    values, columns = torch.topk(distance, k + 1, dim=1, largest=False)
+    columns = columns[:, :k].sort(1).values
+    crossing = (values[:, k] == values[:, k - 1]).nonzero()[:, 0]
+    if crossing.numel():
+        rows, kth = distance[crossing], values[crossing, k - 1 : k]
+        tied = rows == kth
+        chosen = (rows < kth) | (tied & (tied.cumsum(1) <= k - (rows < kth).sum(1, keepdim=True)))
+        columns[crossing] = chosen.nonzero()[:, 1].reshape(-1, k)
+    return columns
+
+
 def knn_edges(points: torch.Tensor, k: int) -> torch.Tensor:
     """Edges ``[2, E]`` (``i < j``) of the symmetrised k-NN graph of ``points [N, F]`` (ties of
     distance broken by index, as :func:`torch.topk` on ``(distance, index)`` order does)."""
     n = points.shape[0]
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < n:
         raise ValueError(f"k must be an int in [1, {n - 1}] for {n} points, got {k!r}")
-    distance = torch.cdist(points.to(torch.float64), points.to(torch.float64))
-    distance.fill_diagonal_(float("inf"))
-    neighbours = torch.sort(distance, dim=1, stable=True).indices[:, :k]
+    points = points.to(torch.float64)
+    neighbours = torch.empty(n, k, dtype=torch.long)
+    for start in range(0, n, _KNN_ROWS):  # [rows, N] distances at a time: memory O(rows x N), not O(N^2)
+        rows = slice(start, min(start + _KNN_ROWS, n))
+        distance = torch.cdist(points[rows], points)
+        distance[torch.arange(distance.shape[0]), torch.arange(start, rows.stop)] = float("inf")
+        neighbours[rows] = _nearest(distance, k)
     rows = torch.arange(n).repeat_interleave(k)
     i, j = torch.minimum(rows, neighbours.reshape(-1)), torch.maximum(rows, neighbours.reshape(-1))
     return torch.unique(torch.stack([i, j]), dim=1)
