@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/bins_cpu.h"
@@ -92,6 +94,52 @@ te::Thresholds thresholds_of(const Tensor& values, const Tensor& origin, const T
     }
   }
   return {values.data_ptr<double>(), origin.data_ptr<double>(), inv_step.data_ptr<double>(), values.size(1)};
+}
+
+// Threshold rows for the kernels from float64 thresholds t [T] or [rows, T] (docs/definitions.md
+// section 1): (values [rows, T], origin [rows], step [rows], inv_step [rows]). A row is evenly
+// spaced, with step = (t_last - t_0) / (T - 1), when every |t_k - (t_0 + k * step)| <= 1e-3 * step,
+// step is a normal float64 (>= DBL_MIN) and every |t_k| < 2^40 * step; otherwise (and for T = 1)
+// its step and inv_step are 0. NaN or infinite values make a row uneven. inv_step = 1 / step.
+// CPU: one pass over the values; CUDA: the same formula in ATen ops, on the device (no host copy).
+std::tuple<Tensor, Tensor, Tensor, Tensor> threshold_rows(const Tensor& t, int64_t rows) {
+  TORCH_CHECK(t.scalar_type() == torch::kFloat64, "thresholds must be float64");
+  TORCH_CHECK(rows >= 1, "rows must be >= 1");
+  TORCH_CHECK((t.dim() == 1 || (t.dim() == 2 && t.size(0) == rows)) && t.size(-1) > 0,
+              "thresholds must be [T] or [rows, T] with T > 0, got ", t.sizes());
+  const int64_t T = t.size(-1);
+  // Fresh tensors: an operator's outputs may not alias its input.
+  const Tensor values = t.expand({rows, T}).clone(at::MemoryFormat::Contiguous);
+  const Tensor origin = values.select(1, 0).clone(at::MemoryFormat::Contiguous);
+  const double tiny = std::numeric_limits<double>::min(), far = 0x1p40;
+  if (values.is_cuda()) {
+    Tensor step = torch::zeros({rows}, values.options());
+    if (T > 1) {
+      const Tensor spread = (values.select(1, T - 1) - origin) / (double)(T - 1);
+      const Tensor ideal = origin.unsqueeze(1) + torch::arange(T, values.options()) * spread.unsqueeze(1);
+      const Tensor even = ((values - ideal).abs().amax(1) <= 1e-3 * spread) & (spread >= tiny) &
+                          (values.abs().amax(1) < far * spread);
+      step = torch::where(even, spread, step);
+    }
+    const Tensor inv_step = torch::where(step > 0, 1.0 / torch::where(step > 0, step, torch::ones_like(step)),
+                                         torch::zeros_like(step));
+    return std::make_tuple(values, origin, step, inv_step);
+  }
+  Tensor step = torch::zeros({rows}, values.options()), inv_step = torch::zeros({rows}, values.options());
+  const double* v = values.data_ptr<double>();
+  double *st = step.data_ptr<double>(), *inv = inv_step.data_ptr<double>();
+  for (int64_t r = 0; r < rows && T > 1; ++r) {
+    const double* row = v + r * T;
+    const double spread = (row[T - 1] - row[0]) / (double)(T - 1);
+    bool even = spread >= tiny;  // false for NaN
+    for (int64_t k = 0; k < T && even; ++k)
+      even = std::fabs(row[k] - (row[0] + (double)k * spread)) <= 1e-3 * spread && std::fabs(row[k]) < far * spread;
+    if (even) {
+      st[r] = spread;
+      inv[r] = 1.0 / spread;
+    }
+  }
+  return std::make_tuple(values, origin, step, inv_step);
 }
 
 // [B, depth, H, W] -> the kernels' GridShape.
@@ -420,6 +468,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("has_cuda", &has_cuda, "whether the CUDA kernels were compiled in");
   m.def("cpu_isa", &cpu_isa, "the instruction set of the vectorised CPU binning: scalar, avx2 or avx512");
   m.def("set_cpu_isa_cap", &set_cpu_isa_cap, "limits the CPU binning's instruction set (for tests); returns the previous cap");
+  m.def("threshold_rows", &threshold_rows, "threshold rows (values, origin, step, inv_step) of float64 thresholds");
   m.def("ecc_curves", &ecc_curves, "ECC [B, T] (int64) of grids [B, depth, H, W] (float32/64 or uint8)");
   m.def("image_ect_histogram", &image_ect_histogram, "image ECT histogram [B, D, T] of masks [B, depth, H, W]");
   m.def("ect_curves", &ect_curves, "ECT [B, D, T] (int64) of embedded simplicial complexes");

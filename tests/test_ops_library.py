@@ -6,7 +6,7 @@ import torch
 import topoeuler
 from meshes import random_complex
 from topoeuler.nn import ECCLayer, ECTLayer
-from topoeuler.ops import _library
+from topoeuler.ops import _library, reference
 from topoeuler.ops.thresholds import even_steps, threshold_rows
 
 DTYPES = [torch.float32, torch.float64]
@@ -15,6 +15,49 @@ DTYPES = [torch.float32, torch.float64]
 def soft_rows(t, rows):
     t = t.expand(rows, -1).contiguous()
     return t, even_steps(t)
+
+
+THRESHOLD_ROWS = {  # (thresholds, rows): whether each row is evenly spaced
+    "even": (torch.linspace(0, 1, 16, dtype=torch.float64), 2, [True, True]),
+    "one threshold": (torch.tensor([0.5], dtype=torch.float64), 1, [False]),
+    "uneven": (torch.tensor([0.0, 1.0, 3.0], dtype=torch.float64), 1, [False]),
+    "within 1e-3 of a step": (torch.tensor([0.0, 1.0009, 2.0], dtype=torch.float64), 1, [True]),
+    "beyond 1e-3 of a step": (torch.tensor([0.0, 1.0011, 2.0], dtype=torch.float64), 1, [False]),
+    "huge span": (torch.linspace(-1e300, 1e300, 5, dtype=torch.float64), 1, [True]),
+    "subnormal step": (torch.linspace(0, 1e-310, 4, dtype=torch.float64), 1, [False]),
+    "infinite": (torch.tensor([0.0, float("inf")], dtype=torch.float64), 1, [False]),
+    "NaN": (torch.tensor([float("nan"), 1.0], dtype=torch.float64), 1, [False]),
+    "far from 0": (torch.linspace(1e12, 1e12 + 1, 3, dtype=torch.float64), 1, [False]),
+    "per row": (torch.stack([torch.linspace(0, 1, 300, dtype=torch.float64), torch.linspace(0, 1, 300, dtype=torch.float64) ** 2]), 2, [True, False]),
+}
+
+
+@pytest.mark.parametrize("case", THRESHOLD_ROWS)
+def test_threshold_rows_match_their_definition(case):
+    t, rows, even = THRESHOLD_ROWS[case]
+    values, origin, step, inv_step = _library.threshold_rows(t, rows)
+    exact = dict(rtol=0, atol=0, equal_nan=True)
+    torch.testing.assert_close(values, t.expand(rows, -1), **exact)
+    torch.testing.assert_close(origin, values[:, 0], **exact)
+    assert (step > 0).tolist() == even and (inv_step > 0).tolist() == even
+    assert torch.equal(inv_step[step > 0], 1 / step[step > 0])
+    expected = reference.threshold_rows_reference(t, rows)
+    for got, want in zip((values, origin, step, inv_step), expected):
+        torch.testing.assert_close(got, want, **exact)
+    for row in range(rows):  # the definition, in Python floats
+        r = t.expand(rows, -1)[row].tolist()
+        if len(r) > 1 and even[row]:
+            assert step[row].item() == (r[-1] - r[0]) / (len(r) - 1)
+
+
+def test_threshold_rows_check_their_arguments():
+    with pytest.raises(RuntimeError, match="float64"):
+        _library.threshold_rows(torch.zeros(3), 1)
+    with pytest.raises(RuntimeError, match=r"\[T\] or \[rows, T\]"):
+        _library.threshold_rows(torch.zeros(2, 3, dtype=torch.float64), 3)
+    with pytest.raises(RuntimeError, match=r"\[T\] or \[rows, T\]"):
+        _library.threshold_rows(torch.zeros(0, dtype=torch.float64), 1)
+    torch.library.opcheck(_library.threshold_rows, (torch.linspace(0, 1, 5, dtype=torch.float64), 3))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -58,8 +101,8 @@ def test_opcheck_soft_ops(dtype, rng):
 
 
 def test_registered_in_the_topoeuler_namespace():
-    for name in ("ecc_curves", "image_ect_histogram", "ect_curves", "soft_ect_forward", "soft_ect_backward",
-                 "soft_ecc_forward", "soft_ecc_backward"):
+    for name in ("threshold_rows", "ecc_curves", "image_ect_histogram", "ect_curves", "soft_ect_forward",
+                 "soft_ect_backward", "soft_ecc_forward", "soft_ecc_backward"):
         assert hasattr(torch.ops.topoeuler, name), name
 
 

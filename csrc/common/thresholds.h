@@ -46,7 +46,7 @@ TE_HD int64_t first_at_least(const double* t, int64_t T, double v, bool strict, 
 }
 
 // The bin of a value v on an evenly spaced row t[0..T) (every threshold within 1e-3 of a step
-// of t_0 + k * step, and |t| < 2^40 steps: see even_steps in ops/thresholds.py). With
+// of t_0 + k * step, and |t| < 2^40 steps: see threshold_rows in csrc/bindings.cpp). With
 // u = (v - t_0) / step, the nearest index j = round(u), clamped to [0, T), satisfies
 // t_(j-1) < v <= t_(j+1), so the bin is j or j + 1, decided by one comparison with t_j.
 // Branch-free, so that loops over values vectorise (one gather). v = +-inf gives T / 0; v must

@@ -5,8 +5,8 @@ ops' autograd. The public functions (:func:`topoeuler.ecc`, ...) check their arg
 these; called directly, the operators take the kernels' prepared arguments, as their schemas say.
 
 Thresholds are float64 ``[rows, T]`` (sorted), with ``origin [rows]`` and ``inv_step [rows]``
-(:func:`topoeuler.ops.thresholds.threshold_rows`) for the exact ops and ``step [rows]``
-(:func:`topoeuler.ops.thresholds.even_steps`) for the soft ones. Directions are float64 ``[D, d]``;
+for the exact ops and ``step [rows]`` for the soft ones, all from the ``threshold_rows`` op
+(:func:`topoeuler.ops.thresholds.threshold_rows`; without the extension, its reference). Directions are float64 ``[D, d]``;
 ``batch`` int64 ``[N]`` or None; simplices int64 ``[k, M]``. Grids are ``[B, depth, H, W]``.
 The exact ops return int64, the soft ones float64. The ops are defined with
 ``torch.library.Library`` and the kernels bound directly (a ``custom_op`` wrapper costs about
@@ -17,6 +17,7 @@ from __future__ import annotations
 import torch
 
 from topoeuler._backend import compiled
+from topoeuler.ops import reference
 
 _LIB = torch.library.Library("topoeuler", "DEF")
 
@@ -48,6 +49,13 @@ def _defined(like: torch.Tensor, *gradients) -> tuple[torch.Tensor, ...]:
     """The kernels' gradients with the undefined ones (not asked for) as empty float64 tensors."""
     return tuple(like.new_empty(0, dtype=torch.float64) if g is None else g for g in gradients)
 
+
+# ---- threshold rows: (values [rows, T], origin [rows], step [rows], inv_step [rows]) ----
+
+threshold_rows = _define(
+    "threshold_rows", "Tensor t, int rows", "(Tensor, Tensor, Tensor, Tensor)",
+    _kernel("threshold_rows") or reference.threshold_rows_reference,
+    lambda t, rows: (t.new_empty((rows, t.shape[-1])),) + tuple(t.new_empty((rows,)) for _ in range(3)))
 
 # ---- exact ops ----
 

@@ -13,6 +13,30 @@ import itertools
 import torch
 
 
+_TINY = torch.finfo(torch.float64).tiny
+
+
+def threshold_rows_reference(t: torch.Tensor, rows: int) -> tuple[torch.Tensor, ...]:
+    """``(values [rows, T], origin [rows], step [rows], inv_step [rows])`` of float64 thresholds
+    ``t [T]`` or ``[rows, T]``: the definition the ``threshold_rows`` kernel implements.
+
+    A row is evenly spaced with ``step = (t_last - t_0) / (T - 1)`` when every threshold is within
+    ``1e-3 * step`` of ``t_0 + k * step``, ``step`` is a normal float64 and every ``|t_k| < 2**40 *
+    step``; otherwise (and for ``T = 1``) ``step = inv_step = 0``. NaN/inf make a row uneven.
+    """
+    values = t.expand(rows, t.shape[-1]).clone(memory_format=torch.contiguous_format)
+    count = values.shape[1]
+    step = torch.zeros(rows, dtype=torch.float64, device=t.device)
+    if count > 1:
+        spread = (values[:, -1] - values[:, 0]) / (count - 1)
+        ideal = values[:, :1] + torch.arange(count, dtype=torch.float64, device=t.device) * spread[:, None]
+        even = (((values - ideal).abs().amax(dim=1) <= 1e-3 * spread) & (spread >= _TINY)
+                & (values.abs().amax(dim=1) < 2.0**40 * spread))
+        step = torch.where(even, spread, step)
+    inv_step = torch.where(step > 0, 1.0 / torch.where(step > 0, step, torch.ones_like(step)), torch.zeros_like(step))
+    return values, values[:, 0].clone(), step, inv_step
+
+
 def _shifted(f: torch.Tensor, ndim: int, starts: tuple[int, ...], lengths: tuple[int, ...]) -> torch.Tensor:
     """View of the last ``ndim`` axes of ``f`` starting at ``starts`` with ``lengths``."""
     index = (...,) + tuple(slice(s, s + n) for s, n in zip(starts, lengths))

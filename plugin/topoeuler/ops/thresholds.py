@@ -9,13 +9,13 @@ import math
 
 import torch
 
+from topoeuler.ops import _library
 from topoeuler.ops._checks import as_real, reads_values, same_device
 
 
 # The most thresholds a count may ask for: beyond it the curves alone outgrow memory (and the
 # kernels' 32-bit bin indices); pass a tensor to go further.
 MAX_COUNT = 2**24
-_TINY = torch.finfo(torch.float64).tiny
 
 
 def check_range(name: str, value_range) -> tuple[float, float]:
@@ -77,29 +77,24 @@ def resolve_thresholds(thresholds, span: tuple[float, float] | None, like: torch
 
 
 def even_steps(t: torch.Tensor) -> torch.Tensor:
-    """Step of each row of sorted float64 ``t [rows, T]`` when it is about evenly spaced (every
-    threshold within 1e-3 of a step of ``t_0 + k * step``, and ``|t| < 2**40`` steps), else 0.
-    A step that is not a normal float64, or whose inverse overflows, counts as uneven.
+    """Step ``[rows]`` of each row of sorted float64 ``t [rows, T]`` when it is about evenly spaced
+    (every threshold within 1e-3 of a step of ``t_0 + k * step``, the step a normal float64 and
+    ``|t| < 2**40`` steps), else 0: the soft kernels' window search uses it.
 
-    On such rows the kernels take the nearest index ``j = round((v - t_0) / step)``, whose bin is
-    ``j`` or ``j + 1``, and decide it exactly with one comparison (``even_bin`` in
-    ``csrc/common/thresholds.h``); other rows are searched by bisection.
+    Computed by the ``threshold_rows`` op on ``t``'s device (its formula:
+    :func:`topoeuler.ops.reference.threshold_rows_reference`).
     """
-    rows, count = t.shape
-    if count < 2:
-        return torch.zeros(rows, dtype=torch.float64, device=t.device)
-    step = (t[:, -1] - t[:, 0]) / (count - 1)
-    ideal = t[:, :1] + torch.arange(count, dtype=torch.float64, device=t.device) * step[:, None]
-    # A step below float64's smallest normal number would overflow 1 / step; an infinite step (a
-    # span beyond float64's range) makes ideal[:, 0] = t_0 + 0 * inf NaN, so the row is uneven.
-    even = ((t - ideal).abs().amax(dim=1) <= 1e-3 * step) & (step >= _TINY) & (t.abs().amax(dim=1) < 2.0**40 * step)
-    return torch.where(even, step, torch.zeros_like(step)).contiguous()
+    return _library.threshold_rows(t.detach().contiguous(), t.shape[0])[2]
 
 
 def threshold_rows(t: torch.Tensor, rows: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The exact kernels' form of thresholds ``[T]`` or ``[rows, T]``: (values ``[rows, T]``,
-    origin ``[rows]``, inv_step ``[rows]``), with ``inv_step = 1 / even_steps`` (0 for uneven rows)."""
-    values = t.expand(rows, t.shape[-1]).contiguous()
-    step = even_steps(values)
-    inv_step = torch.where(step > 0, 1.0 / torch.where(step > 0, step, torch.ones_like(step)), torch.zeros_like(step))
-    return values, values[:, 0].contiguous(), inv_step.contiguous()
+    """The exact kernels' form of float64 thresholds ``t [T]`` or ``[rows, T]``: (values
+    ``[rows, T]``, origin ``[rows]``, inv_step ``[rows]``), ``inv_step = 1 /`` :func:`even_steps`
+    (0 for uneven rows), from one ``threshold_rows`` op.
+
+    On even rows the kernels take the nearest index ``j = round((v - t_0) * inv_step)``, whose bin
+    is ``j`` or ``j + 1``, and decide it exactly with one comparison (``even_bin`` in
+    ``csrc/common/thresholds.h``); other rows are searched by bisection.
+    """
+    values, origin, _, inv_step = _library.threshold_rows(t.detach().contiguous(), rows)
+    return values, origin, inv_step
