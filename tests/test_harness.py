@@ -55,6 +55,18 @@ def test_every_setting_is_part_of_the_key_and_the_path(tmp_path):
     assert all(store.get(k) is None for k in variants)
 
 
+def test_a_method_and_a_data_set_can_each_restrict_the_classifiers():
+    suite = json.loads(json.dumps(SUITE))
+    suite["datasets"]["digits"]["classifiers"] = ["ridge"]
+    suite["methods"]["ect"]["classifiers"] = ["rf"]
+    used = {(g.dataset["name"], g.method["name"]): [c["name"] for c in g.classifiers] for g in comparison.groups(suite)}
+    assert used == {("digits", "ecc"): ["ridge"], ("digits", "image_ect"): ["ridge"],
+                    ("shapes", "ect"): ["rf"]}
+    suite["datasets"]["digits"]["classifiers"] = ["svm"]
+    with pytest.raises(ValueError, match=r"data set 'digits': classifiers \['svm'\]"):
+        list(comparison.groups(suite))
+
+
 def test_a_rerun_of_a_cell_gives_the_same_numbers(tmp_path):
     group = next(g for g in comparison.groups(SUITE) if g.method["name"] == "image_ect")
     first, second = CellStore(tmp_path / "a"), CellStore(tmp_path / "b")

@@ -48,6 +48,18 @@ def _method(entry: dict) -> dict:
             "max_samples": entry.get("max_samples")}
 
 
+def _chosen(classifiers: list[dict], entry: dict, what: str) -> set[str]:
+    """The classifier names ``entry`` (a method or a data set) allows: its ``classifiers`` list, or all."""
+    names = {c["name"] for c in classifiers}
+    chosen = entry.get("classifiers")
+    if chosen is None:
+        return names
+    unknown = sorted(set(chosen) - names)
+    if unknown:
+        raise ValueError(f"{what} {entry['name']!r}: classifiers {unknown} are not in the suite's classifiers {sorted(names)}")
+    return set(chosen)
+
+
 def groups(suite: dict) -> Iterator[Group]:
     """Every group of ``suite`` (a plain dict: ``datasets``, ``methods``, ``classifiers``, ``seeds``, ``folds``), in a fixed order."""
     classifiers = _named(suite["classifiers"])
@@ -58,9 +70,10 @@ def groups(suite: dict) -> Iterator[Group]:
             only = entry.get("datasets")
             if (only is not None and dataset["name"] not in only) or not suite_models.applies(method["kind"], data):
                 continue
-            chosen = entry.get("classifiers")  # optional subset of the suite's classifiers for this method
+            # optional subsets of the suite's classifiers, for a method and for a data set
+            chosen = _chosen(classifiers, entry, "method") & _chosen(classifiers, dataset, "data set")
             cells = ([END_TO_END_CLASSIFIER] if method["kind"] in suite_models.END_TO_END else
-                     [c for c in classifiers if chosen is None or c["name"] in chosen])
+                     [c for c in classifiers if c["name"] in chosen])
             for seed in suite["seeds"]:
                 for fold in range(suite["folds"]):
                     yield Group(dataset, method, cells, int(seed), fold, int(suite["folds"]))
