@@ -4,21 +4,22 @@
 // narrowest unsigned type holding bins 0..T, uint8 for T <= 255, so that a vertex's keys for the
 // block are 32 bytes, one AVX2 register); a simplex's key is the max of its vertices' keys
 // (binning is monotone, so this is the bin of the max height), and it adds its sign at
-// (lane, key) of a [32, T + 1] histogram (column T, above every threshold, is never read: one
-// add per lane, no test); the curves are the histograms' cumulative sums, written once per entry.
+// (key, lane) of a [T + 1, 32] histogram (row T, above every threshold, is never read: one
+// add per lane, no test; key-major, so that a lane's offset is a constant of the unrolled loop
+// and the 32 adds need no per-lane pointers); the curves are the histograms' cumulative sums, written once per entry.
 // Integer sums: deterministic, whatever the number of threads.
 //
 // Work is split two ways, neither of which indexes buffers by thread number:
 // - by graphs (batches of many graphs, or at least as many blocks as threads): the graphs, in
 //   order, are cut into runs of whole graphs of about kRunCells vertices + simplices; a task is
 //   (run, block). It bins the run's vertices into its own key buffer (32 keys per vertex, in
-//   cache), counts each graph's simplices into one [32, T + 1] histogram and writes that graph's
+//   cache), counts each graph's simplices into one [T + 1, 32] histogram and writes that graph's
 //   curves directly (no other task writes them). Needs the vertices and each set's
 //   simplices grouped by graph, in graph order (PyG's batches are); other inputs are first
 //   copied in that order (a stable counting sort).
 // - within a block (few graphs, fewer blocks than threads: one large complex): the threads bin
 //   the block's vertices into one shared key buffer, then count the simplices cut into one range
-//   per task, each task into its own [B, 32, T + 1] histogram; they are summed in task order.
+//   per task, each task into its own [B, T + 1, 32] histogram; they are summed in task order.
 // Cost O((N + sum of simplices) * D + B * D * T) time, no [cells, D, T]. Extra memory: by graphs,
 // per task, a run's keys and one histogram (O(threads * block)); within a block, the block's
 // keys (32 per vertex) and tasks * B * 32 * (T + 1) int64 with B small.
@@ -81,7 +82,7 @@ void bin_vertices(const S* pos, int64_t first, int64_t last, const Block& b, Key
   }
 }
 
-// One graph's histogram for one block, [kLanes, T + 1].
+// One graph's histogram for one block, [T + 1, kLanes] (key-major).
 inline int64_t counts_size(int64_t T) { return kLanes * (T + 1); }
 
 // Simplices ahead of the counted one whose vertices' keys are prefetched (et::prefetch_vertices).
@@ -96,11 +97,11 @@ void count_simplices(const Simplices& set, int64_t first, int64_t last, const Ke
   et::visit_range<kLanes>(set, first, last, key, base, [&](const Simplices& s, int64_t m, const Key* best, int sign) {
     if (m + kAhead < last) et::prefetch_vertices<kLanes>(s, m + kAhead, key, base);
     int64_t* c = counts + (batch ? batch[et::simplex_vertex(s, 0, m)] : 0) * graph;
-    TE_UNROLL for (int lane = 0; lane < kLanes; ++lane, c += T + 1) c[best[lane]] += sign;
+    TE_UNROLL for (int lane = 0; lane < kLanes; ++lane) c[best[lane] * kLanes + lane] += sign;
   });
 }
 
-// curve[g, d0 + lane, k] = sum over `parts` histograms [kLanes, T + 1] (`stride` apart, in
+// curve[g, d0 + lane, k] = sum over `parts` histograms [T + 1, kLanes] (`stride` apart, in
 // order) of counts[lane, k' <= k], for the block's lanes and k < T.
 inline void write_curves(const int64_t* counts, int64_t parts, int64_t stride, int64_t g, const Block& b, int64_t D,
                          int64_t* curve) {
@@ -109,7 +110,7 @@ inline void write_curves(const int64_t* counts, int64_t parts, int64_t stride, i
     int64_t* out = curve + (g * D + b.d0 + lane) * T;
     int64_t acc = 0;
     for (int64_t k = 0; k < T; ++k) {
-      for (int64_t part = 0; part < parts; ++part) acc += counts[part * stride + lane * (T + 1) + k];
+      for (int64_t part = 0; part < parts; ++part) acc += counts[part * stride + k * kLanes + lane];
       out[k] = acc;
     }
   }
