@@ -18,12 +18,12 @@ Model: ``ActivationMLP(dim, (64, 64, 64, 64), activation)``, Adam (lr 3e-3, batc
 set's epochs (about 1800-2000 steps on the controls, 4000 on circles13, 8000 on spheres6 and
 tori80); ``epochs_to_target`` = first epoch whose training accuracy (on 1000 training points)
 reaches ``--target``, ``None`` = never within the budget.
-Betti numbers per layer: beta_0 .. beta_dim-1 of each class's points (the whole set) at the input
+Betti numbers per layer: beta_0 .. beta_(dim-1) of each class's points (the whole set) at the input
 and after every hidden activation, on the clique complex of the symmetrised k-NN graph (Naitzat
 et al. 2020; k = 4 in 2D, 10 in 3D: the smallest tried values that recover the exact Betti numbers
 above at the input), after training; the controls also at initialization and, for the first
-seed, after 10, 30 and 100 epochs (the plots through training); the large sets only for the seeds
-in ``--betti-seeds``. Betti decay = (the Betti numbers summed over dimensions and classes) at the
+seed, after 10, 30 and 100 epochs (the plots through training); the large sets for the seeds in
+``--betti-seeds`` (default: all). Betti decay = (the Betti numbers summed over dimensions and classes) at the
 last hidden layer divided by the same at the input.
 """
 from __future__ import annotations
@@ -95,23 +95,31 @@ def _total(per_class: dict) -> int:
 
 
 def _cell(out: Path, data: str, activation: str, seed: int, args) -> dict:
+    """One (set, activation, seed): trained, with its Betti numbers per layer where asked. A
+    finished cell is read back; one finished without Betti numbers that are now asked for
+    (``--betti-seeds``) is trained again (the same seed, data order and Adam give the same model,
+    checked against the stored outcome) and gets them."""
     problem = SETS[data]
     epochs = args.epochs or problem.epochs
     path = out / "cells" / f"{data}__{activation}__e{epochs}__s{seed}.json"
-    if path.exists():
-        return json.loads(path.read_text())
+    with_betti = problem.control or seed in args.betti_seeds
+    stored = json.loads(path.read_text()) if path.exists() else None
+    if stored is not None and (stored["betti_final"] is not None or not with_betti):
+        return stored
     split, x, y = _split(data, seed)
     torch.manual_seed(seed)
     model = _model(activation, x)
-    with_betti = problem.control or seed in args.betti_seeds
     betti_init = _betti(data, model, x, y) if problem.control else None
     start = time.perf_counter()
     outcome = train(model, split, epochs=epochs, lr=3e-3, batch_size=64, target_accuracy=args.target,
                     evals_per_epoch=1, seed=seed)
     seconds = time.perf_counter() - start
+    if stored is not None and any(stored[key] != json.loads(json.dumps(value)) for key, value in outcome.items()):
+        raise RuntimeError(f"{path.name}: training again gave another model than the stored cell; delete the cell")
     betti = _betti(data, model, x, y) if with_betti else None
     record = {"data": data, "activation": activation, "seed": seed, **outcome, "target_accuracy": args.target,
-              "epochs": epochs, "train_seconds": seconds, "betti_init": betti_init, "betti_final": betti,
+              "epochs": epochs, "train_seconds": stored["train_seconds"] if stored else seconds,
+              "betti_init": betti_init, "betti_final": betti,
               "betti_decay": (_total(betti[model.hidden_layers[-1]]) / _total(betti["input"])) if betti else None}
     _write_json(path, record)
     return record
@@ -160,13 +168,15 @@ def main(argv=None) -> int:
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--activations", default=",".join(available_activations()))
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--betti-seeds", default="0", help="seeds of the large sets whose Betti numbers per layer are computed")
+    parser.add_argument("--betti-seeds", default=None,
+                        help="seeds of the large sets whose Betti numbers per layer are computed (default: every seed; "
+                             "each costs 40-90 s per cell)")
     parser.add_argument("--epochs", type=int, default=None, help="for every set (default: each set's budget, see the module docstring)")
     parser.add_argument("--target", type=float, default=0.9)
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    args.betti_seeds = {int(s) for s in args.betti_seeds.split(",") if s}
+    args.betti_seeds = {int(s) for s in (args.seeds if args.betti_seeds is None else args.betti_seeds).split(",") if s}
     torch.set_num_threads(1)
     out = Path(args.out)
     (out / "cells").mkdir(parents=True, exist_ok=True)
