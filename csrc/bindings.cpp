@@ -101,8 +101,10 @@ te::Thresholds thresholds_of(const Tensor& values, const Tensor& origin, const T
 // spaced, with step = (t_last - t_0) / (T - 1), when every |t_k - (t_0 + k * step)| <= 1e-3 * step,
 // step is a normal float64 (>= DBL_MIN) and every |t_k| < 2^40 * step; otherwise (and for T = 1)
 // its step and inv_step are 0. NaN or infinite values make a row uneven. inv_step = 1 / step.
-// CPU: one pass over the values; CUDA: the same formula in ATen ops, on the device (no host copy).
+// CPU only, one pass over the values; on CUDA the operator runs the same formula as tensor ops
+// (ops/reference.py, threshold_rows_reference), on the device.
 std::tuple<Tensor, Tensor, Tensor, Tensor> threshold_rows(const Tensor& t, int64_t rows) {
+  TORCH_CHECK(!t.is_cuda(), "threshold_rows runs on CPU tensors (the operator sends CUDA ones to its reference)");
   TORCH_CHECK(t.scalar_type() == torch::kFloat64, "thresholds must be float64");
   TORCH_CHECK(rows >= 1, "rows must be >= 1");
   TORCH_CHECK((t.dim() == 1 || (t.dim() == 2 && t.size(0) == rows)) && t.size(-1) > 0,
@@ -112,19 +114,6 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> threshold_rows(const Tensor& t, int64
   const Tensor values = t.expand({rows, T}).clone(at::MemoryFormat::Contiguous);
   const Tensor origin = values.select(1, 0).clone(at::MemoryFormat::Contiguous);
   const double tiny = std::numeric_limits<double>::min(), far = 0x1p40;
-  if (values.is_cuda()) {
-    Tensor step = torch::zeros({rows}, values.options());
-    if (T > 1) {
-      const Tensor spread = (values.select(1, T - 1) - origin) / (double)(T - 1);
-      const Tensor ideal = origin.unsqueeze(1) + torch::arange(T, values.options()) * spread.unsqueeze(1);
-      const Tensor even = ((values - ideal).abs().amax(1) <= 1e-3 * spread) & (spread >= tiny) &
-                          (values.abs().amax(1) < far * spread);
-      step = torch::where(even, spread, step);
-    }
-    const Tensor inv_step = torch::where(step > 0, 1.0 / torch::where(step > 0, step, torch::ones_like(step)),
-                                         torch::zeros_like(step));
-    return std::make_tuple(values, origin, step, inv_step);
-  }
   Tensor step = torch::zeros({rows}, values.options()), inv_step = torch::zeros({rows}, values.options());
   const double* v = values.data_ptr<double>();
   double *st = step.data_ptr<double>(), *inv = inv_step.data_ptr<double>();

@@ -27,13 +27,14 @@ _SOFT_ECT = f"{_COMPLEX}, Tensor thresholds, Tensor step, float scale, float z_m
 _SOFT_ECC = "Tensor x, int ndim, bool t_construction, Tensor thresholds, Tensor step, float scale, float z_max"
 
 
-def _define(name: str, args: str, returns: str, kernel, fake):
-    """Defines ``topoeuler::name(args) -> returns`` with ``kernel`` on CPU and CUDA and ``fake``
-    for fake/meta tensors; returns its overload (what callers call)."""
+def _define(name: str, args: str, returns: str, kernel, fake, cuda_kernel=None):
+    """Defines ``topoeuler::name(args) -> returns`` with ``kernel`` on CPU and CUDA (or
+    ``cuda_kernel`` on CUDA when given) and ``fake`` for fake/meta tensors; returns its overload
+    (what callers call)."""
     _LIB.define(f"{name}({args}) -> {returns}")
     if kernel is not None:  # None: the extension is missing (the ops then run the references)
-        for key in ("CPU", "CUDA"):
-            _LIB.impl(name, kernel, key)
+        _LIB.impl(name, kernel, "CPU")
+        _LIB.impl(name, cuda_kernel or kernel, "CUDA")
     torch.library.register_fake(f"topoeuler::{name}", fake, lib=_LIB)
     return getattr(torch.ops.topoeuler, name).default
 
@@ -52,10 +53,13 @@ def _defined(like: torch.Tensor, *gradients) -> tuple[torch.Tensor, ...]:
 
 # ---- threshold rows: (values [rows, T], origin [rows], step [rows], inv_step [rows]) ----
 
+# CPU: the C++ pass over the values; CUDA (and without the extension): the reference's tensor ops,
+# on the device, with no host copy.
 threshold_rows = _define(
     "threshold_rows", "Tensor t, int rows", "(Tensor, Tensor, Tensor, Tensor)",
     _kernel("threshold_rows") or reference.threshold_rows_reference,
-    lambda t, rows: (t.new_empty((rows, t.shape[-1])),) + tuple(t.new_empty((rows,)) for _ in range(3)))
+    lambda t, rows: (t.new_empty((rows, t.shape[-1])),) + tuple(t.new_empty((rows,)) for _ in range(3)),
+    cuda_kernel=reference.threshold_rows_reference)
 
 # ---- exact ops ----
 

@@ -39,7 +39,7 @@ def _nearest(distance: torch.Tensor, k: int) -> torch.Tensor:
     with a tie across that boundary are resolved by column order.
     """
     if k == distance.shape[1]:
-        return torch.arange(k).expand(distance.shape[0], k).clone()
+        return torch.arange(k, device=distance.device).expand(distance.shape[0], k).clone()
     values, columns = torch.topk(distance, k + 1, dim=1, largest=False)
     columns = columns[:, :k].sort(1).values
     crossing = (values[:, k] == values[:, k - 1]).nonzero()[:, 0]
@@ -52,19 +52,20 @@ def _nearest(distance: torch.Tensor, k: int) -> torch.Tensor:
 
 
 def knn_edges(points: torch.Tensor, k: int) -> torch.Tensor:
-    """Edges ``[2, E]`` (``i < j``) of the symmetrised k-NN graph of ``points [N, F]`` (ties of
-    distance broken by index, as :func:`torch.topk` on ``(distance, index)`` order does)."""
+    """Edges ``[2, E]`` (``i < j``, sorted) of the symmetrised k-NN graph of ``points [N, F]``, on
+    ``points``' device (ties of distance broken by the lower index, as a stable sort does)."""
     n = points.shape[0]
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < n:
         raise ValueError(f"k must be an int in [1, {n - 1}] for {n} points, got {k!r}")
     points = points.to(torch.float64)
-    neighbours = torch.empty(n, k, dtype=torch.long)
+    neighbours = torch.empty(n, k, dtype=torch.long, device=points.device)
     for start in range(0, n, _KNN_ROWS):  # [rows, N] distances at a time: memory O(rows x N), not O(N^2)
         rows = slice(start, min(start + _KNN_ROWS, n))
         distance = torch.cdist(points[rows], points)
-        distance[torch.arange(distance.shape[0]), torch.arange(start, rows.stop)] = float("inf")
+        self_pairs = torch.arange(start, rows.stop, device=points.device)
+        distance[self_pairs - start, self_pairs] = float("inf")  # no self-loops
         neighbours[rows] = _nearest(distance, k)
-    rows = torch.arange(n).repeat_interleave(k)
+    rows = torch.arange(n, device=points.device).repeat_interleave(k)
     i, j = torch.minimum(rows, neighbours.reshape(-1)), torch.maximum(rows, neighbours.reshape(-1))
     return torch.unique(torch.stack([i, j]), dim=1)
 

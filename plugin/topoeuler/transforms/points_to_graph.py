@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 
+from topoeuler.topology.clouds import knn_edges
 from topoeuler.transforms._base import EulerTransform, KERNEL_VERSION, field, positive_int
 from topoeuler.transforms._registry import register
 
@@ -13,9 +14,10 @@ class PointCloudToGraph(EulerTransform):
 
     ``k``: ``i`` and ``j`` are joined when ``j`` is among the ``k`` nearest other points of ``i``
     or ``i`` among those of ``j`` (ties broken by the lower index); ``r``: when
-    ``|pos_i - pos_j| <= r``. Exactly one of them. Dense pairwise distances (``O(N^2)``
-    memory), which needs none of PyG's optional compiled extensions (PyG's ``KNNGraph`` and
-    ``RadiusGraph`` need torch-cluster).
+    ``|pos_i - pos_j| <= r``. Exactly one of them. ``k`` computes distances a block of rows at
+    a time (:func:`topoeuler.topology.knn_edges`), ``r`` all pairwise distances (``O(N^2)``
+    memory); neither needs PyG's optional compiled extensions (PyG's ``KNNGraph`` and
+    ``RadiusGraph`` need torch-cluster). Edges are sorted by ``(i, j)``.
     """
 
     params = ("k", "r")
@@ -33,16 +35,15 @@ class PointCloudToGraph(EulerTransform):
     def forward(self, data):
         pos = field(data, "pos", type(self).__name__).to(torch.float64)
         N = pos.shape[0]
+        if self.k is not None:
+            if N < 2:
+                data.edge_index = torch.zeros(2, 0, dtype=torch.long, device=pos.device)
+                return data
+            edges = knn_edges(pos, min(self.k, N - 1))  # i < j, sorted
+            both = torch.cat([edges, edges.flip(0)], dim=1)
+            data.edge_index = both[:, torch.argsort(both[0] * N + both[1])].contiguous()
+            return data
         dist = torch.cdist(pos, pos)
         dist.fill_diagonal_(float("inf"))
-        if self.k is not None:
-            k = min(self.k, N - 1)
-            # stable sort: among equal distances the lower index comes first
-            nearest = torch.sort(dist, dim=1, stable=True).indices[:, :k]
-            adj = torch.zeros(N, N, dtype=torch.bool, device=pos.device)
-            adj[torch.arange(N, device=pos.device).repeat_interleave(k), nearest.reshape(-1)] = True
-            adj |= adj.T.clone()
-        else:
-            adj = dist <= self.r
-        data.edge_index = adj.nonzero().T.contiguous()
+        data.edge_index = (dist <= self.r).nonzero().T.contiguous()
         return data
