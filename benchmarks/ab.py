@@ -9,7 +9,8 @@ threshold tensors, which every version of the ops accepts. Two input sets:
   checks, the dispatcher and the kernels' fixed costs);
 - ``--inputs kernels``: the kernel benchmarks' inputs at torch's default threads: ECC of 5000
   MNIST digits (T = 64), ECT of a random 3D graph (100k vertices + 300k edges) and of the
-  fsaverage5 pial mesh (D = T = 64), of 5000 MNIST point clouds in one batch (D = T = 32), and
+  fsaverage5 pial mesh (D = T = 64, and both at D = 32, where 2 or more threads share one block of
+  directions), of 5000 MNIST point clouds in one batch (D = T = 32), and
   the soft ECT (forward + backward, float32, scale 50) of the mesh and soft ECC of 1000 digits.
   This process builds them once and hands both checkouts the same tensors in one file.
 
@@ -61,6 +62,9 @@ else:
         "ect, random graph 100k + 300k edges": lambda: topoeuler.ect(d["graph_pos"], *d["graph_sets"], directions=v3, thresholds=d["t_graph"]),
         "ect, fsaverage5 mesh": lambda: topoeuler.ect(d["mesh_pos"], *d["mesh_sets"], directions=v3, thresholds=th),
         "ect, 5000 MNIST point clouds (batch)": lambda: topoeuler.ect(d["points_pos"], directions=d["v2"], thresholds=d["t_points"], batch=d["points_batch"]),
+        # One block of 32 directions on 2+ threads: the threads share the block (the other split).
+        "ect, random graph, D = 32": lambda: topoeuler.ect(d["graph_pos"], *d["graph_sets"], directions=v3[:32], thresholds=d["t_graph"]),
+        "ect, fsaverage5 mesh, D = 32": lambda: topoeuler.ect(d["mesh_pos"], *d["mesh_sets"], directions=v3[:32], thresholds=th),
     }
 
 def soft_ecc():

@@ -169,9 +169,10 @@ def munchlab_ect(kernel, graphs: list[tuple], directions: np.ndarray, thresholds
 
 
 def unique_edges(face: torch.Tensor) -> torch.Tensor:
-    """The distinct edges ``[2, E]`` (smaller index first) of triangles ``face [3, F]``."""
+    """The distinct edges ``[2, E]`` (smaller index first) of triangles ``face [3, F]``, contiguous
+    like PyG's ``edge_index`` (``torch.unique`` along dim 1 returns a strided view)."""
     sides = torch.cat([face[[0, 1]], face[[1, 2]], face[[2, 0]]], dim=1).sort(dim=0).values
-    return torch.unique(sides, dim=1)
+    return torch.unique(sides, dim=1).contiguous()
 
 
 def mesh_case() -> tuple[str, torch.Tensor, list[torch.Tensor]]:

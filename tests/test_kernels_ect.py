@@ -1,6 +1,7 @@
 """The exact ECT kernel's work splits (runs of whole graphs, or one block shared by the threads;
-grouped or ungrouped batches; byte, uint16 and uint32 keys; partial blocks of directions; empty
-graphs anywhere) against the plain-PyTorch reference (heights, searchsorted, histogram), called
+grouped or ungrouped batches; byte, uint16 and uint32 keys; int8, int16 and int32 vertex charges;
+simplices of 2 to 5 vertices; partial blocks of directions; empty graphs anywhere) against the
+plain-PyTorch reference (heights, searchsorted, histogram), called
 through ``topoeuler._C`` so that ``num_graphs`` (trailing empty graphs) is the caller's."""
 import pytest
 import torch
@@ -88,3 +89,45 @@ def test_no_batch_and_point_clouds_equal_reference(rng):
     t = torch.linspace(-3, 3, 16, dtype=torch.float64)
     check(pos, None, [edges], directions, t, 1)
     check(pos, None, [], directions, t, 3)  # graphs 1 and 2 are empty
+
+
+def with_threads(threads, f):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        f()
+    finally:
+        torch.set_num_threads(previous)
+
+
+# 1 thread: runs of whole graphs; 3 threads and 2 blocks of directions: the threads share a block,
+# each charging the vertices of its own range.
+@pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.parametrize("hub", [100, 200, 40000])  # the most simplices at a vertex: int8, int16, int32 charges
+def test_charge_widths_equal_reference(threads, hub, rng):
+    n = 41000
+    pos, _, edges, faces = batched_complex([n], 3, rng)
+    spokes = torch.stack([torch.zeros(hub, dtype=torch.long), torch.randint(1, n, (hub,), generator=rng)])
+    spokes = spokes[:, torch.randperm(hub, generator=rng)]
+    spokes[:, ::2] = spokes[:, ::2].flip(0)  # the hub is the first vertex of half of them
+    edges = torch.cat([edges, spokes], 1)
+    directions = torch.nn.functional.normalize(torch.randn(40, 3, generator=rng, dtype=torch.float64), dim=1)
+    t = torch.linspace(-3, 3, 20, dtype=torch.float64)
+    with_threads(threads, lambda: check(pos, None, [edges.contiguous(), faces], directions, t, 1))
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_simplices_of_four_and_five_vertices_equal_reference(threads, rng):
+    """Tetrahedra take the unrolled path, 4-simplices the one for any k; vertices may repeat."""
+    sizes = [3000, 9000]
+    pos, batch, edges, faces = batched_complex(sizes, 4, rng)
+    higher = []
+    for k in (4, 5):
+        parts, start = [], 0
+        for n in sizes:
+            parts.append(start + torch.randint(0, n, (k, n), generator=rng))
+            start += n
+        higher.append(torch.cat(parts, 1))
+    directions = torch.nn.functional.normalize(torch.randn(64, 4, generator=rng, dtype=torch.float64), dim=1)
+    t = torch.linspace(-3, 3, 25, dtype=torch.float64)
+    with_threads(threads, lambda: check(pos, batch, [edges, faces, *higher], directions, t, 2))

@@ -32,6 +32,17 @@ Row::Row(const Thresholds& th, int64_t r, bool byte_table)
     for (int v = 0; v < 256; ++v) byte_bins.push_back((uint8_t)threshold_bin(th, r, (double)v));
 }
 
+LaneRows::LaneRows(const Thresholds& th, int64_t r0, int64_t lanes)
+    : th(th), t(th.values + r0 * th.count), count(th.count), even((double)kLanes * (double)th.count < 0x1p31) {
+  for (int l = 0; l < kLanes; ++l) {
+    r[l] = l < lanes ? r0 + l : r0;
+    origin[l] = th.origin[r[l]];
+    inv_step[l] = th.inv_step[r[l]];
+    offset[l] = even ? (int32_t)((r[l] - r0) * th.count) : 0;
+    even = even && inv_step[l] > 0.0;
+  }
+}
+
 namespace {
 
 std::atomic<int> isa_cap{(int)Isa::avx512};
@@ -119,6 +130,26 @@ TE_AVX512 int64_t even_bins_avx512(const double* v, int64_t n, const Row& row, K
   return i;
 }
 
+// One vertex's row of kLanes values at a time: lanes 16q .. 16q + 15 in two groups of 8.
+template <typename K>
+TE_AVX512 void lane_bins_avx512(const double* v, int64_t n, const LaneRows& rows, K* out, int64_t stride) {
+  constexpr int L = LaneRows::kLanes;
+  const __m512d last = _mm512_set1_pd((double)(rows.count - 1));
+  for (int64_t i = 0; i < n; ++i)
+    for (int q = 0; q < L; q += 16) {
+      const double* x = v + i * L + q;
+      const __m512d x0 = _mm512_loadu_pd(x), x1 = _mm512_loadu_pd(x + 8);
+      const __m256i j0 = nearest8(x0, _mm512_load_pd(rows.origin + q), _mm512_load_pd(rows.inv_step + q), last);
+      const __m256i j1 = nearest8(x1, _mm512_load_pd(rows.origin + q + 8), _mm512_load_pd(rows.inv_step + q + 8), last);
+      const __m256i at0 = _mm256_add_epi32(j0, _mm256_load_si256((const __m256i*)(rows.offset + q)));
+      const __m256i at1 = _mm256_add_epi32(j1, _mm256_load_si256((const __m256i*)(rows.offset + q + 8)));
+      const __mmask16 above = (__mmask16)(_mm512_cmp_pd_mask(x0, _mm512_i32gather_pd(at0, rows.t, 8), _CMP_GT_OQ) |
+                                          (_mm512_cmp_pd_mask(x1, _mm512_i32gather_pd(at1, rows.t, 8), _CMP_GT_OQ) << 8));
+      const __m512i j = _mm512_inserti64x4(_mm512_castsi256_si512(j0), j1, 1);
+      store16(_mm512_mask_add_epi32(j, above, j, _mm512_set1_epi32(1)), out + i * stride + q);
+    }
+}
+
 // ---- AVX2: 8 values per step; t_j is gathered. ----
 
 inline TE_AVX2 __m128i nearest4(__m256d x, __m256d origin, __m256d inv, __m256d last) {
@@ -170,7 +201,36 @@ TE_AVX2 int64_t even_bins_avx2(const double* v, int64_t n, const Row& row, K* ou
   }
   return i;
 }
+template <typename K>
+TE_AVX2 void lane_bins_avx2(const double* v, int64_t n, const LaneRows& rows, K* out, int64_t stride) {
+  constexpr int L = LaneRows::kLanes;
+  const __m256d last = _mm256_set1_pd((double)(rows.count - 1));
+  for (int64_t i = 0; i < n; ++i)
+    for (int q = 0; q < L; q += 8) {
+      const double* x = v + i * L + q;
+      const __m256d x0 = _mm256_loadu_pd(x), x1 = _mm256_loadu_pd(x + 4);
+      const __m128i j0 = nearest4(x0, _mm256_load_pd(rows.origin + q), _mm256_load_pd(rows.inv_step + q), last);
+      const __m128i j1 = nearest4(x1, _mm256_load_pd(rows.origin + q + 4), _mm256_load_pd(rows.inv_step + q + 4), last);
+      const __m128i at0 = _mm_add_epi32(j0, _mm_load_si128((const __m128i*)(rows.offset + q)));
+      const __m128i at1 = _mm_add_epi32(j1, _mm_load_si128((const __m128i*)(rows.offset + q + 4)));
+      const __m128i k0 = _mm_sub_epi32(j0, above4(x0, _mm256_i32gather_pd(rows.t, at0, 8)));
+      const __m128i k1 = _mm_sub_epi32(j1, above4(x1, _mm256_i32gather_pd(rows.t, at1, 8)));
+      store8(_mm256_set_m128i(k1, k0), out + i * stride + q);
+    }
+}
 #endif
+
+template <typename K>
+void lane_bins(const double* v, int64_t n, const LaneRows& rows, K* out, int64_t stride) {
+  constexpr int L = LaneRows::kLanes;
+#ifdef TE_BINS_X86
+  const Isa isa = rows.even ? cpu_isa() : Isa::scalar;
+  if (isa == Isa::avx512) return lane_bins_avx512(v, n, rows, out, stride);
+  if (isa == Isa::avx2) return lane_bins_avx2(v, n, rows, out, stride);
+#endif
+  for (int64_t i = 0; i < n; ++i)
+    for (int l = 0; l < L; ++l) out[i * stride + l] = (K)threshold_bin(rows.th, rows.r[l], v[i * L + l]);
+}
 
 template <typename S, typename K>
 void bin(const S* v, int64_t n, const Row& row, K* out) {
@@ -195,6 +255,16 @@ Isa active_isa() { return cpu_isa(); }
 void of_values(const uint8_t* v, int64_t n, const Row& row, uint8_t* out) {
   const uint8_t* table = row.byte_bins.data();
   for (int64_t i = 0; i < n; ++i) out[i] = table[v[i]];
+}
+
+void of_lanes(const double* v, int64_t n, const LaneRows& rows, uint8_t* out, int64_t stride) {
+  lane_bins(v, n, rows, out, stride);
+}
+void of_lanes(const double* v, int64_t n, const LaneRows& rows, uint16_t* out, int64_t stride) {
+  lane_bins(v, n, rows, out, stride);
+}
+void of_lanes(const double* v, int64_t n, const LaneRows& rows, uint32_t* out, int64_t stride) {
+  lane_bins(v, n, rows, out, stride);
 }
 
 #define TE_BINS(S, K) \

@@ -31,6 +31,24 @@ struct Row {
   std::vector<uint8_t> byte_bins;
 };
 
+// The rows of a block of kLanes consecutive directions, r0 .. r0 + lanes - 1 (lanes past `lanes`
+// repeat row r0), for binning values laid out lane-minor (of_lanes): the ECT bins the heights of
+// one vertex in 32 directions at once, so that its 32 keys are written as one row.
+struct LaneRows {
+  static constexpr int kLanes = 32;
+  LaneRows(const Thresholds& th, int64_t r0, int64_t lanes);
+  Thresholds th;
+  int64_t r[kLanes];  // lane l's row
+  const double* t;    // row r0
+  int64_t count;
+  // Every row evenly spaced (inv_step > 0) and kLanes * count < 2^31 (int32 gather offsets):
+  // the vectorised loops apply; otherwise each value is searched in its row.
+  bool even;
+  alignas(64) double origin[kLanes];
+  alignas(64) double inv_step[kLanes];
+  alignas(64) int32_t offset[kLanes];  // row[l] - t, when even
+};
+
 // The instruction sets of the vectorised loops, best last. set_isa_cap limits them (tests run
 // every path on one machine) and returns the previous cap; active_isa is the one in use.
 enum class Isa : int { scalar = 0, avx2 = 1, avx512 = 2 };
@@ -45,6 +63,12 @@ void of_values(const float* v, int64_t n, const Row& row, uint8_t* out);
 void of_values(const double* v, int64_t n, const Row& row, uint8_t* out);
 void of_values(const double* v, int64_t n, const Row& row, uint16_t* out);
 void of_values(const double* v, int64_t n, const Row& row, uint32_t* out);
+
+// out[i * stride + l] = threshold_bin of v[i * 32 + l] in lane l's row, for i < n and l < 32
+// (values not NaN).
+void of_lanes(const double* v, int64_t n, const LaneRows& rows, uint8_t* out, int64_t stride);
+void of_lanes(const double* v, int64_t n, const LaneRows& rows, uint16_t* out, int64_t stride);
+void of_lanes(const double* v, int64_t n, const LaneRows& rows, uint32_t* out, int64_t stride);
 
 // Calls f(K{}) with the narrowest key type for T thresholds: uint8_t up to T = 255, uint16_t up
 // to 65535, else uint32_t.
