@@ -64,7 +64,7 @@ def test_batch_of_sphere_and_torus():
 
 
 def reference_ect(pos, simplices, directions, thresholds, batch=None):
-    """The PyTorch reference on the thresholds ``[T]`` shared by every direction."""
+    """The PyTorch reference on thresholds ``[T]`` shared by every direction, or ``[D, T]``."""
     rows = thresholds.expand(directions.shape[0], -1).contiguous()
     num_graphs = 1 if batch is None else int(batch.max()) + 1
     return reference.ect_reference(pos, *simplices, directions=directions, thresholds=rows, batch=batch,
@@ -90,11 +90,16 @@ def test_many_thresholds(T, rng):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_every_cpu_isa(dtype, cpu_isa, rng):
-    """Heights binned 16 or 8 per step and in the scalar tails, with ties at evenly spaced thresholds."""
+@pytest.mark.parametrize("step", [1.0, 1 / 32, 1 / 8192])  # byte, uint16 and uint32 keys (11, 321, 81921 thresholds)
+def test_every_cpu_isa(dtype, step, cpu_isa, rng):
+    """A vertex's heights binned 16 or 8 lanes per step (or one by one), with ties at evenly spaced
+    thresholds, into keys of every width."""
     pos, edge_index, face, batch = random_complex(rng, [70, 45])
     v = torch.tensor([[1.0, 0, 0], [0, 0.5, 0], [1, 1, 1], [0.6, 0.8, 0]], dtype=torch.float64)
-    t = torch.arange(-5.0, 6.0)
+    halves = torch.randint(-2, 3, (33, 3), generator=rng).to(torch.float64) / 2  # every lane of two blocks
+    v = torch.cat([v, halves[halves.abs().sum(dim=1) > 0]])
+    t = torch.arange(-5.0, 5.0 + step / 2, step, dtype=torch.float64)
+    t = t + (torch.arange(v.shape[0], dtype=torch.float64) % 5)[:, None] * 0.25  # a row per direction
     got = topoeuler.ect(pos.to(dtype), edge_index, face, directions=v, thresholds=t, batch=batch)
     assert torch.equal(got, reference_ect(pos, (edge_index, face), v, t, batch))
 
