@@ -33,7 +33,7 @@ Row::Row(const Thresholds& th, int64_t r, bool byte_table)
 }
 
 LaneRows::LaneRows(const Thresholds& th, int64_t r0, int64_t lanes)
-    : th(th), t(th.values + r0 * th.count), count(th.count), even((double)kLanes * (double)th.count < 0x1p31) {
+    : th(th), t(th.values + r0 * th.count), even((double)kLanes * (double)th.count < 0x1p31) {
   for (int l = 0; l < kLanes; ++l) {
     r[l] = l < lanes ? r0 + l : r0;
     origin[l] = th.origin[r[l]];
@@ -134,7 +134,7 @@ TE_AVX512 int64_t even_bins_avx512(const double* v, int64_t n, const Row& row, K
 template <typename K>
 TE_AVX512 void lane_bins_avx512(const double* v, int64_t n, const LaneRows& rows, K* out, int64_t stride) {
   constexpr int L = LaneRows::kLanes;
-  const __m512d last = _mm512_set1_pd((double)(rows.count - 1));
+  const __m512d last = _mm512_set1_pd((double)(rows.th.count - 1));
   for (int64_t i = 0; i < n; ++i)
     for (int q = 0; q < L; q += 16) {
       const double* x = v + i * L + q;
@@ -201,10 +201,12 @@ TE_AVX2 int64_t even_bins_avx2(const double* v, int64_t n, const Row& row, K* ou
   }
   return i;
 }
+
+// One vertex's row of kLanes values at a time, in groups of 4.
 template <typename K>
 TE_AVX2 void lane_bins_avx2(const double* v, int64_t n, const LaneRows& rows, K* out, int64_t stride) {
   constexpr int L = LaneRows::kLanes;
-  const __m256d last = _mm256_set1_pd((double)(rows.count - 1));
+  const __m256d last = _mm256_set1_pd((double)(rows.th.count - 1));
   for (int64_t i = 0; i < n; ++i)
     for (int q = 0; q < L; q += 8) {
       const double* x = v + i * L + q;
@@ -271,8 +273,6 @@ void of_lanes(const double* v, int64_t n, const LaneRows& rows, uint32_t* out, i
   void of_values(const S* v, int64_t n, const Row& row, K* out) { bin(v, n, row, out); }
 TE_BINS(float, uint8_t)
 TE_BINS(double, uint8_t)
-TE_BINS(double, uint16_t)
-TE_BINS(double, uint32_t)
 #undef TE_BINS
 
 }  // namespace bins

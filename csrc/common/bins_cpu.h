@@ -1,8 +1,8 @@
 // Threshold bins of many values at once, for the CPU kernels that compare bins instead of values:
 // out[i] = threshold_bin(th, r, v[i]) as an unsigned key (bin T: never counted). The exact ECC
 // bins pixels when T <= 255, so that the grid traversal compares 32 (AVX2) or 64 (AVX-512) byte
-// keys per vector instruction; the exact ECT bins vertices (32 directions of byte keys fill one
-// AVX2 register). Binning is monotone, so a cell's bin is the max (V) / min (T) of its pixels'
+// keys per vector instruction; the exact ECT bins the heights of a vertex in 32 directions at
+// once (of_lanes: one row of 32 keys, an AVX2 register of byte keys). Binning is monotone, so a cell's bin is the max (V) / min (T) of its pixels'
 // bins: the ECC of the bins equals the ECC of the values at every threshold. On evenly spaced rows the loop is vectorised (even_bin)
 // with AVX-512 (16 values per step; float values find t_j in registers) or AVX2 (8 per step,
 // gathers), whichever the CPU has; other rows are searched by bisection.
@@ -39,14 +39,13 @@ struct LaneRows {
   LaneRows(const Thresholds& th, int64_t r0, int64_t lanes);
   Thresholds th;
   int64_t r[kLanes];  // lane l's row
-  const double* t;    // row r0
-  int64_t count;
+  const double* t;    // row r0, the base of the gathers
   // Every row evenly spaced (inv_step > 0) and kLanes * count < 2^31 (int32 gather offsets):
   // the vectorised loops apply; otherwise each value is searched in its row.
   bool even;
   alignas(64) double origin[kLanes];
   alignas(64) double inv_step[kLanes];
-  alignas(64) int32_t offset[kLanes];  // row[l] - t, when even
+  alignas(64) int32_t offset[kLanes];  // of lane l's row from t, (r[l] - r0) * T, when even
 };
 
 // The instruction sets of the vectorised loops, best last. set_isa_cap limits them (tests run
@@ -55,14 +54,11 @@ enum class Isa : int { scalar = 0, avx2 = 1, avx512 = 2 };
 Isa set_isa_cap(Isa cap);
 Isa active_isa();
 
-// out[i] = threshold_bin of v[i] in the row, as a key that holds the bins 0..T: float values
-// (the ECC's pixels) need T <= 255, byte values a Row built with byte_table (a table lookup),
-// double values (the ECT's heights) take any key type.
+// out[i] = threshold_bin of v[i] in the row, as a byte key (the ECC's pixels, T <= 255; byte
+// values need a Row built with byte_table: a table lookup).
 void of_values(const uint8_t* v, int64_t n, const Row& row, uint8_t* out);
 void of_values(const float* v, int64_t n, const Row& row, uint8_t* out);
 void of_values(const double* v, int64_t n, const Row& row, uint8_t* out);
-void of_values(const double* v, int64_t n, const Row& row, uint16_t* out);
-void of_values(const double* v, int64_t n, const Row& row, uint32_t* out);
 
 // out[i * stride + l] = threshold_bin of v[i * 32 + l] in lane l's row, for i < n and l < 32
 // (values not NaN).

@@ -1,11 +1,12 @@
-// The per-direction CPU traversal of an embedded complex, shared by the exact ECT kernel
-// (ect/ect_cpu.cpp) and the soft ECT kernels (soft_ect/soft_ect_cpu.cpp). No PyTorch headers.
+// The per-direction CPU traversal of an embedded complex: vertex_heights (L directions of a
+// vertex at once) serves the exact ECT kernel (ect/ect_cpu.cpp, which charges simplices with its
+// own loop) and the soft ECT kernels (soft_ect/soft_ect_cpu.cpp), which also visit simplices
+// here. No PyTorch headers.
 //
-// For a block of L directions, the caller computes a per-vertex key per direction (the exact
-// kernel: the threshold bin of the height, L = 32; the soft kernels: the height itself, L = 8)
-// with vertex_height(s) (common/complex.h), then visit_simplices() calls visit(set, m, best, sign) once per simplex
-// m of every set (visit_range(): a range of one set's simplices), where best[lane] is the max of
-// its vertices' keys and sign = (-1)^dim. Vertices of simplex m of `set` are
+// For a block of L directions, the caller computes a per-vertex key per direction (the soft
+// kernels: the height itself, L = 8) with vertex_height(s) (common/complex.h), then
+// visit_simplices() calls visit(set, m, best, sign) once per simplex m of every set, where
+// best[lane] is the max of its vertices' keys and sign = (-1)^dim. Vertices of simplex m of `set` are
 // simplex_vertex(set, r, m), r = 0..set.k-1; its graph is that of vertex 0.
 #pragma once
 #include <algorithm>
@@ -31,37 +32,12 @@ inline void vertex_heights(const S* pos, int64_t dim, const double* v, double* h
 // row may straddle two cache lines). Callers name a simplex some way ahead of the one they
 // visit: in a large complex vertices are far apart in memory, and the loads of many simplices
 // then overlap. (always_inline: GCC deletes calls to a function that only prefetches.)
-// Key rows are those of vertices base, base + 1, ... (see visit_range).
 template <int L, typename Key>
-inline __attribute__((always_inline)) void prefetch_vertices(const Simplices& set, int64_t m, const Key* key,
-                                                             int64_t base = 0) {
+inline __attribute__((always_inline)) void prefetch_vertices(const Simplices& set, int64_t m, const Key* key) {
   for (int r = 0; r < set.k; ++r) {
-    const char* row = (const char*)(key + (simplex_vertex(set, r, m) - base) * L);
+    const char* row = (const char*)(key + simplex_vertex(set, r, m) * L);
     __builtin_prefetch(row);
     __builtin_prefetch(row + L * sizeof(Key) - 1);
-  }
-}
-
-// visit(set, m, best, sign) for simplices m in [first, last) of one set, in order; keys and
-// best as in visit_simplices, except that key holds the rows of vertices base, base + 1, ...
-// (key[(vertex - base) * L + lane]; the simplices' vertices are among them). Lets callers split
-// a set's simplices across threads, or keep the keys of a run of graphs only.
-template <int L, typename Key, typename Visit>
-inline void visit_range(const Simplices& set, int64_t first, int64_t last, const Key* key, int64_t base,
-                        Visit&& visit) {
-  Key best[L];
-  const int sign = simplex_sign(set);
-  for (int64_t m = first; m < last; ++m) {
-    const Key* vertex0 = key + (simplex_vertex(set, 0, m) - base) * L;
-    for (int lane = 0; lane < L; ++lane) best[lane] = vertex0[lane];
-    for (int r = 1; r < set.k; ++r) {
-      const Key* other = key + (set.idx[r * set.count + m] - base) * L;
-      for (int lane = 0; lane < L; ++lane) {  // std::max by value: by reference, GCC does not vectorise it
-        const Key o = other[lane];
-        best[lane] = best[lane] < o ? o : best[lane];
-      }
-    }
-    visit(set, m, (const Key*)best, sign);
   }
 }
 
@@ -71,7 +47,23 @@ inline void visit_range(const Simplices& set, int64_t first, int64_t last, const
 // (L > 1 lets one cache line of a vertex serve L directions).
 template <int L, typename Key, typename Visit>
 inline void visit_simplices(const Simplices* sets, int num_sets, const Key* key, Visit&& visit) {
-  for (int s = 0; s < num_sets; ++s) visit_range<L>(sets[s], 0, sets[s].count, key, 0, visit);
+  Key best[L];
+  for (int s = 0; s < num_sets; ++s) {
+    const Simplices& set = sets[s];
+    const int sign = simplex_sign(set);
+    for (int64_t m = 0; m < set.count; ++m) {
+      const Key* vertex0 = key + simplex_vertex(set, 0, m) * L;
+      for (int lane = 0; lane < L; ++lane) best[lane] = vertex0[lane];
+      for (int r = 1; r < set.k; ++r) {
+        const Key* other = key + set.idx[r * set.count + m] * L;
+        for (int lane = 0; lane < L; ++lane) {  // std::max by value: by reference, GCC does not vectorise it
+          const Key o = other[lane];
+          best[lane] = best[lane] < o ? o : best[lane];
+        }
+      }
+      visit(set, m, (const Key*)best, sign);
+    }
+  }
 }
 
 }  // namespace traversal
